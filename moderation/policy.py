@@ -121,8 +121,9 @@ def decide(
     rejected = bool(severe)
     held = False
     if scores is None:
-        held = True
-        reasons.append("no model loaded: held for human review")
+        if not rejected:
+            held = True
+            reasons.append("no model loaded: held for human review")
     else:
         for cat in CATEGORIES:
             t = policy.thresholds[cat]
