@@ -18,7 +18,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from . import ops
+    from . import api, ops, widget
 
-    app.register_blueprint(ops.bp)
+    for module in (ops, widget, api):
+        app.register_blueprint(module.bp)
     return app
