@@ -1,25 +1,102 @@
-"""The Flask application: widget and public comment API, moderation API, dashboard, operations.
+"""The Flask application: widget and public comment API, moderation API, operations.
 
 ``create_app(config=None)`` is the only entry point; nothing reads configuration or loads a model
-at import time.
+at import time. Configuration comes from ``MODERATION_*`` variables (``moderation.settings``),
+validated at start; ``config`` overrides for tests and tools:
+
+==========================  ============================================================
+key                         meaning
+==========================  ============================================================
+SETTINGS                    a ready ``Settings`` (default: ``Settings.from_env()``)
+DATABASE_URL                overrides ``settings.database_url``
+SCORER                      a ready scorer (default: ``load_scorer(settings.model_dir)``)
+API_RATE_LIMIT              per API key, shared by the three API families (default below)
+API_KEY_CACHE_SECONDS       how long a worker trusts a verified key (default 5)
+RATELIMIT_ENABLED           False turns rate limiting off (default True)
+==========================  ============================================================
+
+The database is expected at the newest schema: ``moderation serve`` migrates it before starting
+workers (``moderation.storage.migrate.upgrade``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
+
+from moderation.settings import Settings
+
+DEFAULT_API_RATE_LIMIT = "600/minute"
+MAX_BODY_BYTES = 4 * 1024 * 1024  # 100 texts at the 5,000-character cap fit easily
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+log = logging.getLogger("web")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app from ``MODERATION_*`` variables, overridden by ``config`` (tests)."""
-    app = Flask(__name__, instance_relative_config=False)
-    if config:
-        app.config.update(config)
+    from . import apikeys, db, errors, limits, logs, metrics
+    from .limits import api_rate_limit_from_env
 
-    from . import api, ops, widget
+    overrides = dict(config or {})
+    settings: Settings = overrides.pop("SETTINGS", None) or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_RATE_LIMIT=api_rate_limit_from_env() or DEFAULT_API_RATE_LIMIT,
+        API_KEY_CACHE_SECONDS=5,
+        RATELIMIT_ENABLED=True,
+    )
+    app.config.update(overrides)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
 
-    for module in (ops, widget, api):
-        app.register_blueprint(module.bp)
+    logs.configure(getattr(logging, settings.log_level))
+    logs.init_app(app)
+    scorer = app.config.get("SCORER") or _load_scorer(settings)
+    app.extensions["scorer"] = scorer
+    metrics.init_app(app, model_loaded=not scorer.degraded)
+    limits.init_app(
+        app,
+        redis_url=settings.redis_url,
+        proxy_hops=settings.proxy_hops,
+        enabled=bool(app.config["RATELIMIT_ENABLED"]),
+    )
+    db.init_app(app, app.config.get("DATABASE_URL") or settings.database_url)
+    apikeys.init_app(app)
+    errors.register(app)
+    app.after_request(_security_headers)
+    _register_blueprints(app)
     return app
+
+
+def _load_scorer(settings: Settings) -> Any:
+    from moderation import load_scorer
+
+    scorer = load_scorer(settings.model_dir, max_length=settings.max_length)
+    if scorer.degraded:
+        log.warning("running degraded (word list only): %s", scorer.model_error)
+    return scorer
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import api, openai_compat, openapi, ops, perspective, widget
+
+    for module in (ops, widget, api, perspective, openai_compat, openapi):
+        app.register_blueprint(module.bp)
+
+
+def _security_headers(response: Response) -> Response:
+    """Defaults on every response; a view may set its own (setdefault keeps them)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,7 +1,51 @@
-"""Moderation API for other sites: native, Perspective-compatible and OpenAI-compatible."""
+"""The native moderation API: ``POST /api/v1/moderate`` (``Authorization: Bearer KEY``).
+
+``{"text": "..."}`` → the verdict: ``decision`` (approve / review / reject), ``scores``
+(obscene / personal / derogatory, each in [0, 1]), word-list ``matches``, human ``reasons``,
+``model_version`` and ``explanations``. ``{"texts": [...]}`` (up to 100) →
+``{"results": [verdict, ...]}`` in the same order. The key's site word lists and thresholds apply.
+The Perspective- and OpenAI-compatible endpoints live in ``perspective.py`` and ``openai_compat.py``
+and share :data:`api_limit` (one quota per key across all three).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, request
+
+from . import apikeys, limits
+from .errors import ApiError
+from .metrics import record_decisions
+from .schemas import ModerateRequest
 
 bp = Blueprint("api", __name__)
+
+# One quota per API key, shared by the native, Perspective and OpenAI endpoints.
+api_limit = limits.limiter.shared_limit(
+    limits.api_limit, scope="moderation-api", key_func=limits.api_key_or_address
+)
+
+
+def json_body() -> Any:
+    """The request's JSON body; a clear 400 when it is missing or not JSON."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError("the request body must be JSON (Content-Type: application/json)")
+    return body
+
+
+@bp.post("/api/v1/moderate")
+@api_limit
+def moderate() -> dict[str, Any]:
+    """Score one text or a batch with the calling site's policy."""
+    caller = apikeys.authenticate()
+    body = ModerateRequest.model_validate(json_body())
+    scorer = apikeys.scorer_for(caller)
+    if body.text is not None:
+        verdict = scorer.score(body.text)
+        record_decisions([verdict], "native")
+        return verdict.to_dict()
+    verdicts = scorer.score_many(body.texts or [])
+    record_decisions(verdicts, "native")
+    return {"results": [v.to_dict() for v in verdicts]}

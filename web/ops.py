@@ -1,13 +1,69 @@
-"""Operations endpoints: liveness (and, with the service, readiness and metrics)."""
+"""Operations endpoints: liveness, readiness and Prometheus metrics.
+
+* ``GET /healthz``: 200 while the process answers.
+* ``GET /readyz``: 200 when the database answers ``SELECT 1``, else 503; always says whether the
+  model is loaded or the service runs degraded (word list only) and why.
+* ``GET /metrics``: Prometheus exposition text (see ``metrics.py``).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderation import Scorer
+
+from . import db
+from .limits import limiter
+from .metrics import metrics_response
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger("web.ops")
 
 
 @bp.get("/healthz")
+@limiter.exempt
 def healthz() -> dict[str, str]:
     """Alive: the process answers."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz() -> tuple[dict[str, Any], int]:
+    """Ready: the database is reachable; reports the model's state."""
+    database = _database_state()
+    ready = database == "ok"
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "database": database,
+        "model": model_state(),
+    }
+    return body, 200 if ready else 503
+
+
+@bp.get("/metrics")
+@limiter.exempt
+def metrics() -> Response:
+    """Prometheus metrics."""
+    return metrics_response()
+
+
+def model_state() -> dict[str, Any]:
+    """``{"loaded": true, "version"}`` or ``{"loaded": false, "degraded": true, "reason"}``."""
+    scorer: Scorer = current_app.extensions["scorer"]
+    if not scorer.degraded:
+        return {"loaded": True, "degraded": False, "version": scorer.model_version}
+    return {"loaded": False, "degraded": True, "reason": scorer.model_error or "no model loaded"}
+
+
+def _database_state() -> str:
+    try:
+        db.ping()
+    except SQLAlchemyError as exc:
+        log.warning("readiness: database unreachable: %s", type(exc).__name__)
+        return "unreachable"
+    return "ok"

@@ -1,0 +1,77 @@
+"""Rate limits (Flask-Limiter): shared across workers through Redis when configured.
+
+``limiter`` is the Flask extension object; blueprints decorate views with it
+(``@limiter.limit("30/minute")``) and ``create_app`` binds it with :func:`init_app`. Storage is
+``MODERATION_REDIS_URL`` when set, else each worker's memory. Clients are told apart by address;
+behind ``MODERATION_PROXY_HOPS`` trusted proxies, werkzeug's ProxyFix takes the address from
+``X-Forwarded-For`` first (so the key function can stay ``request.remote_addr``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from moderation.settings import ConfigError
+
+API_RATE_LIMIT_ENV = "MODERATION_API_RATE_LIMIT"
+
+
+def client_address() -> str:
+    """The client's address (already corrected by ProxyFix when behind proxies)."""
+    return request.remote_addr or "unknown"
+
+
+def api_key_or_address() -> str:
+    """The presented API key (hashed) when there is one, else the address: limits per client."""
+    raw = bearer_token() or request.args.get("key", "")
+    if raw:
+        return "key:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return "addr:" + client_address()
+
+
+def bearer_token() -> str:
+    """The token in ``Authorization: Bearer TOKEN``, or an empty string."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+limiter = Limiter(key_func=client_address, headers_enabled=True, default_limits=[])
+
+
+def api_limit() -> str:
+    """The moderation API's limit per key, from the app's config."""
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+def api_rate_limit_from_env() -> str | None:
+    """``MODERATION_API_RATE_LIMIT`` (e.g. ``600/minute``), checked; None when unset.
+
+    Read here rather than in ``moderation.settings`` until that module grows the variable.
+    """
+    raw = os.environ.get(API_RATE_LIMIT_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(API_RATE_LIMIT_ENV, f"{exc}; expected e.g. 600/minute") from None
+    return raw
+
+
+def init_app(app: Flask, *, redis_url: str | None, proxy_hops: int, enabled: bool = True) -> None:
+    """Bind the limiter to ``app`` with its storage, and trust ``proxy_hops`` proxies."""
+    app.config["RATELIMIT_ENABLED"] = enabled  # always explicit: the limiter object outlives apps
+    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if proxy_hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
+        )
+    limiter.enabled = enabled
+    limiter.init_app(app)

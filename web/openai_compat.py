@@ -1,0 +1,91 @@
+"""OpenAI-moderation-compatible API: ``POST /v1/moderations`` (``Authorization: Bearer KEY``).
+
+Code written against OpenAI's moderation endpoint works by changing its base URL. Every category
+OpenAI defines is present; the ones we model take our scores, the others are reported as not
+flagged with score 0, and our own ``obscene`` is added:
+
+========================  =====================================================================
+OpenAI category           our score
+========================  =====================================================================
+harassment                personal
+hate                      derogatory
+obscene (ours)            obscene
+sexual                    0: not modelled (``obscene`` mixes profanity with sexual vulgarity)
+harassment/threatening,   0: not modelled
+hate/threatening,
+illicit, illicit/violent,
+self-harm, self-harm/intent, self-harm/instructions,
+sexual/minors, violence, violence/graphic
+========================  =====================================================================
+
+A category is flagged when its score reaches the site's review threshold or a severe word-list
+hit falls in it. ``flagged`` is true whenever our decision is not ``approve`` — including in
+degraded mode (no model), where nothing is auto-approved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint
+
+from moderation import Category, Decision, Scorer, Verdict
+from moderation.wordlist import Severity
+
+from . import apikeys
+from .api import api_limit, json_body
+from .metrics import record_decisions
+from .schemas import ModerationRequest
+
+bp = Blueprint("openai_compat", __name__, url_prefix="/v1")
+
+MAPPED = {"harassment": "personal", "hate": "derogatory", "obscene": "obscene"}
+UNMODELLED = (
+    "harassment/threatening",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+CATEGORY_NAMES = tuple(sorted((*MAPPED, *UNMODELLED)))
+
+
+@bp.post("/moderations")
+@api_limit
+def moderations() -> dict[str, Any]:
+    """Classify one input or a list, in OpenAI's response shape."""
+    caller = apikeys.authenticate()
+    body = ModerationRequest.model_validate(json_body())
+    scorer = apikeys.scorer_for(caller)
+    verdicts = scorer.score_many(body.texts(), explain=False)
+    record_decisions(verdicts, "openai")
+    return {
+        "id": f"modr-{uuid.uuid4().hex}",
+        "model": verdicts[0].model_version,
+        "results": [result(scorer, v) for v in verdicts],
+    }
+
+
+def result(scorer: Scorer, verdict: Verdict) -> dict[str, Any]:
+    """One entry of ``results``."""
+    severe = {m.category for m in verdict.matches if m.severity is Severity.SEVERE}
+    scores = {name: 0.0 for name in CATEGORY_NAMES}
+    flags = {name: False for name in CATEGORY_NAMES}
+    for name, category in MAPPED.items():
+        score = float(verdict.scores[category])
+        scores[name] = round(score, 4)
+        review_at = scorer.policy.thresholds[Category(category)].review_at
+        flags[name] = score >= review_at or category in severe
+    return {
+        "flagged": verdict.decision is not Decision.APPROVE,
+        "categories": flags,
+        "category_scores": scores,
+        "category_applied_input_types": {name: ["text"] for name in CATEGORY_NAMES},
+    }

@@ -1,0 +1,286 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3.1 description of every endpoint.
+
+Request bodies of the moderation API come from the pydantic models in ``schemas.py`` (so the
+document cannot drift from validation); responses and the public comment API are written here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from pydantic import BaseModel
+
+from .limits import limiter
+from .openai_compat import CATEGORY_NAMES
+from .perspective import ATTRIBUTES
+from .schemas import AnalyzeRequest, ModerateRequest, ModerationRequest, SuggestRequest
+
+bp = Blueprint("openapi", __name__)
+
+REF = "#/components/schemas/"
+BEARER = [{"bearer": []}]
+QUERY_KEY = [{"queryKey": []}]
+
+
+@bp.get("/api/v1/openapi.json")
+@limiter.exempt
+def openapi_json() -> dict[str, Any]:
+    """The OpenAPI document."""
+    return document()
+
+
+def document() -> dict[str, Any]:
+    """Build the document (pure; cheap enough to build per request)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "moderation", "version": "1", "description": __doc__.split("\n")[0]},
+        "paths": {**_moderation_paths(), **_comment_paths(), **_ops_paths()},
+        "components": {"schemas": _schemas(), "securitySchemes": _security()},
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [
+        ModerateRequest,
+        AnalyzeRequest,
+        SuggestRequest,
+        ModerationRequest,
+    ]
+    schemas: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template=REF + "{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    schemas.update(_response_schemas())
+    return schemas
+
+
+def _response_schemas() -> dict[str, Any]:
+    number = {"type": "number", "minimum": 0, "maximum": 1}
+    scores = {
+        "type": "object",
+        "properties": {c: number for c in ("obscene", "personal", "derogatory")},
+    }
+    bools = {"type": "object", "properties": {c: {"type": "boolean"} for c in CATEGORY_NAMES}}
+    floats = {"type": "object", "properties": {c: number for c in CATEGORY_NAMES}}
+    return {
+        "Verdict": _object(
+            decision={"enum": ["approve", "review", "reject"]},
+            scores=scores,
+            matches={"type": "array", "items": {"type": "object"}},
+            reasons={"type": "array", "items": {"type": "string"}},
+            model_version={"type": "string"},
+            explanations={"type": "object"},
+        ),
+        "Error": _object(error={"type": "string"}, message={"type": "string"}),
+        "PerspectiveError": _object(
+            error=_object(
+                code={"type": "integer"}, message={"type": "string"}, status={"type": "string"}
+            )
+        ),
+        "AnalyzeResponse": _object(
+            attributeScores={
+                "type": "object",
+                "propertyNames": {"enum": sorted(ATTRIBUTES)},
+                "additionalProperties": _object(
+                    summaryScore=_score(), spanScores={"type": "array"}
+                ),
+            },
+            languages={"type": "array", "items": {"type": "string"}},
+            clientToken={"type": "string"},
+        ),
+        "ModerationResponse": _object(
+            id={"type": "string"},
+            model={"type": "string"},
+            results={
+                "type": "array",
+                "items": _object(
+                    flagged={"type": "boolean"}, categories=bools, category_scores=floats
+                ),
+            },
+        ),
+        "Comment": _object(
+            id={"type": "integer"},
+            author={"type": "string"},
+            text={"type": "string"},
+            created_at={"type": "string", "format": "date-time"},
+        ),
+        "CommentDraft": {
+            **_object(
+                author={"type": "string"},
+                text={"type": "string"},
+                idempotency_key={"type": "string"},
+                url={"type": "string"},
+                title={"type": "string"},
+            ),
+            "required": ["author", "text"],
+        },
+        "CommentOutcome": _object(
+            id={"type": "integer"},
+            status={"enum": ["published", "pending", "rejected"]},
+            reasons={"type": "array", "items": {"type": "string"}},
+            message={"type": "string"},
+        ),
+    }
+
+
+def _moderation_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/moderate": {
+            "post": _op(
+                "Score one text or up to 100 with the key's site policy",
+                "ModerateRequest",
+                {
+                    "oneOf": [
+                        _ref("Verdict"),
+                        _object(results={"type": "array", "items": _ref("Verdict")}),
+                    ]
+                },
+                BEARER,
+                "Error",
+            )
+        },
+        "/v1alpha1/comments:analyze": {
+            "post": _op(
+                "Perspective-compatible AnalyzeComment",
+                "AnalyzeRequest",
+                _ref("AnalyzeResponse"),
+                QUERY_KEY,
+                "PerspectiveError",
+            )
+        },
+        "/v1alpha1/comments:suggestscore": {
+            "post": _op(
+                "Perspective-compatible SuggestCommentScore: stored as a training label",
+                "SuggestRequest",
+                _object(detectedLanguages={"type": "array"}, clientToken={"type": "string"}),
+                QUERY_KEY,
+                "PerspectiveError",
+            )
+        },
+        "/v1/moderations": {
+            "post": _op(
+                "OpenAI-compatible moderation",
+                "ModerationRequest",
+                _ref("ModerationResponse"),
+                BEARER,
+                "Error",
+            )
+        },
+    }
+
+
+def _comment_paths() -> dict[str, Any]:
+    params = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        for n in ("site", "thread")
+    ]
+    page = {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    listing = _object(
+        comments={"type": "array", "items": _ref("Comment")},
+        next_page={"type": ["integer", "null"]},
+    )
+    outcome = {"application/json": {"schema": _ref("CommentOutcome")}}
+    return {
+        "/api/v1/sites/{site}/threads/{thread}/comments": {
+            "parameters": params,
+            "get": {
+                "summary": "Published comments, oldest first, paginated",
+                "parameters": [page],
+                "responses": {"200": _json(listing), "404": _json(_ref("Error"))},
+            },
+            "post": {
+                "summary": "Submit a comment (stored with its verdict whatever the outcome)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("CommentDraft")}},
+                },
+                "responses": {
+                    "201": {"description": "published", "content": outcome},
+                    "202": {"description": "held for review", "content": outcome},
+                    "422": {"description": "rejected, with reasons", "content": outcome},
+                    "429": {"description": "rate limited; see Retry-After", **_json(_ref("Error"))},
+                },
+            },
+        }
+    }
+
+
+def _ops_paths() -> dict[str, Any]:
+    return {
+        "/healthz": {"get": {"summary": "Alive", "responses": {"200": _json({"type": "object"})}}},
+        "/readyz": {
+            "get": {
+                "summary": "Database reachable; model loaded or degraded",
+                "responses": {"200": _json({"type": "object"}), "503": _json({"type": "object"})},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
+        },
+    }
+
+
+def _op(
+    summary: str, body: str, ok: dict[str, Any], security: list[Any], error: str
+) -> dict[str, Any]:
+    err = _json(_ref(error))
+    return {
+        "summary": summary,
+        "security": security,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+        "responses": {
+            "200": _json(ok),
+            "400": {**err, "description": "bad input"},
+            "401": {**err, "description": "missing, unknown or revoked key"},
+            "413": {**err, "description": "text over the length cap"},
+            "422": {**err, "description": "request does not match the schema"},
+            "429": {**err, "description": "rate limited; see Retry-After"},
+        },
+    }
+
+
+def _security() -> dict[str, Any]:
+    return {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a site API key (moderation create-api-key)",
+        },
+        "queryKey": {"type": "apiKey", "in": "query", "name": "key"},
+    }
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _score() -> dict[str, Any]:
+    return _object(
+        value={"type": "number", "minimum": 0, "maximum": 1}, type={"const": "PROBABILITY"}
+    )

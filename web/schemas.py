@@ -1,0 +1,105 @@
+"""Request bodies of the moderation API, as pydantic models (validation → 422 via errors.py).
+
+Text length and emptiness are the engine's to judge (413 / 400), so the models only check types
+and shapes. Unknown fields are ignored, as Perspective and OpenAI clients send extras.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_BATCH = 100
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- native ---------------------------------------------------------------------------------
+
+
+class ModerateRequest(_Body):
+    """``{"text": ...}`` or ``{"texts": [...]}`` (1 to 100), not both."""
+
+    text: str | None = None
+    texts: Annotated[list[str], Field(min_length=1, max_length=MAX_BATCH)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ModerateRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError('give exactly one of "text" or "texts"')
+        return self
+
+
+# --- Perspective ----------------------------------------------------------------------------
+
+
+class TextEntry(_Body):
+    text: str
+    type: Literal["PLAIN_TEXT"] = "PLAIN_TEXT"
+
+
+class AttributeParameters(_Body):
+    scoreType: Literal["PROBABILITY"] | None = None
+    scoreThreshold: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class AnalyzeRequest(_Body):
+    """``comments:analyze``: Perspective's AnalyzeCommentRequest."""
+
+    comment: TextEntry
+    requestedAttributes: Annotated[dict[str, AttributeParameters], Field(min_length=1)]
+    languages: list[str] = Field(default_factory=list)
+    doNotStore: bool = False
+    spanAnnotations: bool = False
+    context: dict[str, Any] | None = None
+    clientToken: str | None = None
+    sessionId: str | None = None
+    communityId: str | None = None
+
+
+class Score(_Body):
+    value: Annotated[float, Field(ge=0, le=1)]
+    type: Literal["PROBABILITY"] | None = None
+
+
+class AttributeScore(_Body):
+    summaryScore: Score
+    spanScores: list[dict[str, Any]] | None = None
+
+
+class SuggestRequest(_Body):
+    """``comments:suggestscore``: Perspective's SuggestCommentScoreRequest."""
+
+    comment: TextEntry
+    attributeScores: Annotated[dict[str, AttributeScore], Field(min_length=1)]
+    languages: list[str] = Field(default_factory=list)
+    context: dict[str, Any] | None = None
+    clientToken: str | None = None
+    sessionId: str | None = None
+    communityId: str | None = None
+
+
+# --- OpenAI ---------------------------------------------------------------------------------
+
+
+class TextInput(_Body):
+    """A multi-modal input item; only ``{"type": "text"}`` items are supported."""
+
+    type: Literal["text"]
+    text: str
+
+
+class ModerationRequest(_Body):
+    """``/v1/moderations``: a string, a list of strings, or a list of text items."""
+
+    input: str | Annotated[list[str | TextInput], Field(min_length=1, max_length=MAX_BATCH)]
+    model: str | None = None
+
+    def texts(self) -> list[str]:
+        """The inputs as plain strings."""
+        if isinstance(self.input, str):
+            return [self.input]
+        return [item if isinstance(item, str) else item.text for item in self.input]
