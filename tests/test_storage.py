@@ -348,6 +348,8 @@ def test_list_published_pages_oldest_first_and_isolates_sites(session: Session) 
     assert [c.text for c in comments.list_published(session, b, tb)] == ["b0"]
     assert comments.list_published(session, b, ta) == []  # another site's thread: nothing
     assert [c.text for c in comments.list_by_status(session, a)] == ["held"]
+    with pytest.raises(InvalidData):
+        comments.list_published(session, a, ta, limit=0)
 
 
 def test_a_thread_of_another_site_is_refused(session: Session) -> None:
@@ -365,10 +367,10 @@ def test_remote_address_is_stored_only_as_a_keyed_hash(session: Session) -> None
     site = sites.create_site(session, "a", "A")
     thread = threads.get_or_create_thread(session, site, "t")
     with pytest.raises(InvalidData):
-        comments.submit_comment(session, site, thread, "x", "t", verdict(), remote="203.0.113.9")
+        comments.submit_comment(session, site, thread, "x", "t", verdict(), None, "203.0.113.9")
     digest = comments.remote_hash("203.0.113.9", SECRET)
     assert digest != comments.remote_hash("203.0.113.9", "another secret, long enough")
-    c, _ = comments.submit_comment(session, site, thread, "x", "t", verdict(), remote=digest)
+    c, _ = comments.submit_comment(session, site, thread, "x", "t", verdict(), remote_hash=digest)
     assert c.remote_hash == digest and "203.0.113" not in digest
 
 

@@ -28,7 +28,7 @@ STATUS_FOR_DECISION: Mapping[Decision, CommentStatus] = {
     Decision.REVIEW: CommentStatus.PENDING,
     Decision.REJECT: CommentStatus.REJECTED,
 }
-MAX_PAGE = 200
+MAX_PAGE = 500
 _REMOTE_HASH = re.compile(r"[0-9a-f]{16,64}")
 
 
@@ -46,15 +46,15 @@ def submit_comment(
     text: str,
     verdict: Mapping[str, Any],
     idempotency_key: str | None = None,
-    remote: str | None = None,
+    remote_hash: str | None = None,
 ) -> tuple[Comment, bool]:
     """Store a submission and its system event; ``(comment, created)``, created False on a replay."""
-    _check(site, thread, remote)
+    _check(site, thread, remote_hash)
     if idempotency_key is not None:
         existing = find_by_idempotency_key(session, site, idempotency_key)
         if existing is not None:
             return existing, False
-    comment = _new_comment(site, thread, author, text, verdict, idempotency_key, remote)
+    comment = _new_comment(site, thread, author, text, verdict, idempotency_key, remote_hash)
     if not try_insert(session, comment):
         return _replayed(session, site, idempotency_key), False
     reason = "; ".join(comment.reasons) or f"scorer: {comment.decision}"
@@ -150,10 +150,11 @@ def list_by_status(
 
 
 def _page(session: Session, query: Any, after_id: int | None, limit: int) -> list[Comment]:
-    """One page of ``query`` ordered by id, after ``after_id``, at most ``limit`` (≤ MAX_PAGE)."""
+    """One page of ``query`` ordered by id, after ``after_id``: at most ``limit`` rows."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidData(f"page size must be between 1 and {MAX_PAGE}, got {limit}")
     if after_id is not None:
         query = query.where(Comment.id > after_id)
-    limit = max(1, min(limit, MAX_PAGE))
     return list(session.scalars(query.order_by(Comment.id).limit(limit)))
 
 
