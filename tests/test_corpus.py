@@ -1,0 +1,115 @@
+"""Checks on the hand-written news-comment corpus (moderation/corpus/*.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parent.parent / "moderation" / "corpus"
+FILES = {"train": CORPUS / "train_news.jsonl", "dev": CORPUS / "dev_news.jsonl"}
+MIN_LINES = {"train": 1200, "dev": 600}
+LABELS = ("obscene", "personal", "derogatory")
+
+# kind -> exact (obscene, personal, derogatory); "mixed" is checked separately (two or more labels set).
+KIND_LABELS: dict[str, tuple[int, int, int]] = {
+    "clean_debate": (0, 0, 0),
+    "clean_sarcasm": (0, 0, 0),
+    "clean_news_vocab": (0, 0, 0),
+    "clean_neutral_group": (0, 0, 0),
+    "clean_everyday": (0, 0, 0),
+    "clean_scunthorpe": (0, 0, 0),
+    "obscene_plain": (1, 0, 0),
+    "obscene_obfuscated": (1, 0, 0),
+    "obscene_sexual": (1, 0, 0),
+    "personal_insult_noswear": (0, 1, 0),
+    "personal_insult_swear": (1, 1, 0),
+    "personal_threat": (0, 1, 0),
+    "derogatory_generalisation": (0, 0, 1),
+    "derogatory_conspiracy": (0, 0, 1),
+    "derogatory_dehumanising": (0, 0, 1),
+    "derogatory_exclusion": (0, 0, 1),
+    "derogatory_slur": (0, 0, 1),
+}
+ALL_KINDS = set(KIND_LABELS) | {"mixed"}
+VIOLATION_KINDS = {k for k in ALL_KINDS if not k.startswith("clean_")}
+MIN_VIOLATION = {"train": 40, "dev": 20}
+BIG_CLEAN = ("clean_debate", "clean_news_vocab", "clean_neutral_group")
+MIN_BIG_CLEAN = {"train": 100, "dev": 50}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip()).casefold()
+
+
+def _load(split: str) -> list[dict]:
+    rows = []
+    with FILES[split].open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            assert line.strip(), f"{split}:{n}: blank line"
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:  # pragma: no cover - failure path
+                pytest.fail(f"{split}:{n}: invalid JSON: {exc}")
+    return rows
+
+
+@pytest.fixture(scope="module", params=list(FILES))
+def split(request) -> tuple[str, list[dict]]:
+    return request.param, _load(request.param)
+
+
+def test_files_exist_and_are_big_enough(split):
+    name, rows = split
+    assert len(rows) >= MIN_LINES[name]
+
+
+def test_schema(split):
+    name, rows = split
+    for n, row in enumerate(rows, 1):
+        assert set(row) == {"text", *LABELS, "kind"}, f"{name}:{n}: keys {sorted(row)}"
+        assert isinstance(row["text"], str) and row["text"].strip(), f"{name}:{n}: empty text"
+        assert row["text"] == row["text"].strip(), f"{name}:{n}: untrimmed text"
+        for label in LABELS:
+            assert row[label] in (0, 1) and type(row[label]) is int, f"{name}:{n}: {label}={row[label]!r}"
+        assert row["kind"] in ALL_KINDS, f"{name}:{n}: unknown kind {row['kind']!r}"
+
+
+def test_label_kind_consistency(split):
+    name, rows = split
+    for n, row in enumerate(rows, 1):
+        labels = tuple(row[label] for label in LABELS)
+        if row["kind"] == "mixed":
+            assert sum(labels) >= 2, f"{name}:{n}: mixed needs two or more labels: {row['text']!r}"
+        else:
+            assert labels == KIND_LABELS[row["kind"]], f"{name}:{n}: {row['kind']} has {labels}: {row['text']!r}"
+
+
+def test_no_duplicates_within_file(split):
+    name, rows = split
+    counts = Counter(_norm(r["text"]) for r in rows)
+    dups = [t for t, c in counts.items() if c > 1]
+    assert not dups, f"{name}: duplicate texts: {dups[:5]}"
+
+
+def test_no_duplicates_across_files():
+    train = {_norm(r["text"]) for r in _load("train")}
+    dev = {_norm(r["text"]) for r in _load("dev")}
+    shared = train & dev
+    assert not shared, f"texts in both train and dev: {sorted(shared)[:5]}"
+
+
+def test_every_kind_present_and_balanced(split):
+    name, rows = split
+    kinds = Counter(r["kind"] for r in rows)
+    missing = ALL_KINDS - set(kinds)
+    assert not missing, f"{name}: kinds missing: {sorted(missing)}"
+    for kind in VIOLATION_KINDS:
+        assert kinds[kind] >= MIN_VIOLATION[name], f"{name}: only {kinds[kind]} {kind}"
+    for kind in BIG_CLEAN:
+        assert kinds[kind] >= MIN_BIG_CLEAN[name], f"{name}: only {kinds[kind]} {kind}"
+    clean = sum(c for k, c in kinds.items() if k.startswith("clean_"))
+    assert 0.4 <= clean / len(rows) <= 0.6, f"{name}: clean share {clean / len(rows):.2f}"
