@@ -14,6 +14,9 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from moderation import Verdict
+from moderation.wordlist import Severity
+
 from . import apikeys, limits
 from .errors import ApiError
 from .metrics import record_decisions
@@ -33,6 +36,19 @@ def json_body() -> Any:
     if body is None:
         raise ApiError("the request body must be JSON (Content-Type: application/json)")
     return body
+
+
+def effective_scores(verdict: Verdict) -> dict[str, float]:
+    """Scores for APIs that carry no decision: a severe word-list hit counts as 1.0 in its category.
+
+    Perspective and OpenAI clients decide on scores alone, so a comment our policy rejects for a
+    severe word must not reach them with a low score from the classifier.
+    """
+    scores = {cat: float(value) for cat, value in verdict.scores.items()}
+    for match in verdict.matches:
+        if match.severity is Severity.SEVERE:
+            scores[match.category] = 1.0
+    return scores
 
 
 @bp.post("/api/v1/moderate")

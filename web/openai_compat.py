@@ -18,8 +18,8 @@ self-harm, self-harm/intent, self-harm/instructions,
 sexual/minors, violence, violence/graphic
 ========================  =====================================================================
 
-A category is flagged when its score reaches the site's review threshold or a severe word-list
-hit falls in it. ``flagged`` is true whenever our decision is not ``approve`` — including in
+A severe word-list hit counts as score 1.0 in its category, and a category is flagged when its
+score reaches the site's review threshold. ``flagged`` is true whenever our decision is not ``approve`` — including in
 degraded mode (no model), where nothing is auto-approved.
 """
 
@@ -31,10 +31,9 @@ from typing import Any
 from flask import Blueprint
 
 from moderation import Category, Decision, Scorer, Verdict
-from moderation.wordlist import Severity
 
 from . import apikeys
-from .api import api_limit, json_body
+from .api import api_limit, effective_scores, json_body
 from .metrics import record_decisions
 from .schemas import ModerationRequest
 
@@ -75,14 +74,12 @@ def moderations() -> dict[str, Any]:
 
 def result(scorer: Scorer, verdict: Verdict) -> dict[str, Any]:
     """One entry of ``results``."""
-    severe = {m.category for m in verdict.matches if m.severity is Severity.SEVERE}
+    ours = effective_scores(verdict)
     scores = {name: 0.0 for name in CATEGORY_NAMES}
     flags = {name: False for name in CATEGORY_NAMES}
     for name, category in MAPPED.items():
-        score = float(verdict.scores[category])
-        scores[name] = round(score, 4)
-        review_at = scorer.policy.thresholds[Category(category)].review_at
-        flags[name] = score >= review_at or category in severe
+        scores[name] = round(ours[category], 4)
+        flags[name] = ours[category] >= scorer.policy.thresholds[Category(category)].review_at
     return {
         "flagged": verdict.decision is not Decision.APPROVE,
         "categories": flags,

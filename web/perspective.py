@@ -16,6 +16,10 @@ ATTACK_ON_AUTHOR       personal (experimental)
 ATTACK_ON_COMMENTER    personal (experimental)
 =====================  ==============================================================
 
+A severe word-list hit counts as 1.0 in its category (Perspective clients see no decision, only
+scores). In degraded mode (no model) the scores come from the word list alone, so the rule that
+nothing is auto-approved cannot reach a client that decides on its own thresholds.
+
 Any other attribute (THREAT, SEXUALLY_EXPLICIT, FLIRTATION, …) and any language but English is
 refused with Perspective's error shape and status 400. ``scoreThreshold`` drops attributes scoring
 below it; ``spanAnnotations: true`` adds per-sentence ``spanScores``. ``analyze`` never stores the
@@ -36,7 +40,7 @@ from moderation import Scorer, Verdict
 from moderation.storage import LabelSource, labels
 
 from . import apikeys, db
-from .api import api_limit, json_body
+from .api import api_limit, effective_scores, json_body
 from .errors import Unsupported
 from .metrics import record_decisions
 from .schemas import AnalyzeRequest, SuggestRequest
@@ -137,13 +141,13 @@ def analysis(
     """The AnalyzeCommentResponse for ``verdict``."""
     scores: dict[str, Any] = {}
     for name, params in body.requestedAttributes.items():
-        value = ATTRIBUTES[name](verdict.scores)
+        value = ATTRIBUTES[name](effective_scores(verdict))
         if params.scoreThreshold is not None and value < params.scoreThreshold:
             continue
         entry: dict[str, Any] = {"summaryScore": _score(value)}
         if spans is not None:
             entry["spanScores"] = [
-                {"begin": b, "end": e, "score": _score(ATTRIBUTES[name](v.scores))}
+                {"begin": b, "end": e, "score": _score(ATTRIBUTES[name](effective_scores(v)))}
                 for b, e, v in spans
             ]
         scores[name] = entry
