@@ -210,7 +210,13 @@ def test_real_scorer_rejects_a_severe_word(real_client, key):
 
 
 def test_real_scorer_never_fails_on_odd_text(real_client, key):
-    texts = ["ｆｕｌｌ ｗｉｄｔｈ", "zero\u200bwidth", "emoji 🙂🙃", "<script>alert(1)</script>", "a"]
+    texts = [
+        "ｆｕｌｌ ｗｉｄｔｈ",
+        "zero\u200bwidth",
+        "emoji 🙂🙃",
+        "<script>alert(1)</script>",
+        "a",
+    ]
     resp = moderate(real_client, key, {"texts": texts})
     assert resp.status_code == 200
     for result in resp.get_json()["results"]:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from flask import Flask
@@ -19,8 +19,7 @@ from werkzeug.serving import make_server
 
 from moderation import Policy, Scorer
 from moderation.settings import Settings
-from moderation.storage import make_engine, session_factory, transaction
-from moderation.storage import apikeys, sites
+from moderation.storage import apikeys, make_engine, session_factory, sites, transaction
 from moderation.wordlist import WordList
 from web import create_app
 
@@ -37,7 +36,7 @@ class FakeClassifier:
     """Probabilities from marker words; the highest marker in the text wins per category."""
 
     version = "fake-1"
-    thresholds: dict[str, tuple[float, float]] = {}
+    thresholds: ClassVar[dict[str, tuple[float, float]]] = {}
 
     def predict_proba(self, folded_texts: Sequence[str]) -> np.ndarray:
         rows = []
