@@ -1,0 +1,186 @@
+"""The widget in a real browser (Debian chromium via Playwright), on the /demo page at 360 px."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from moderation.storage import Comment
+from web import db
+
+from ..widget_support import HOLD, REJECT, REJECT_REASON
+from .conftest import LiveServer, PageLog
+
+pytestmark = pytest.mark.browser
+
+XSS_AUTHOR = "<img src=x onerror=alert(1)>"
+XSS_TEXT = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
+
+
+def open_demo(page: Any, server: LiveServer) -> None:
+    page.goto(server.url + "/demo")
+    page.get_by_label("Comment", exact=True).wait_for()
+    page.locator(".mw-empty, .mw-comment").first.wait_for()
+
+
+def write(page: Any, author: str, text: str) -> None:
+    page.get_by_label("Name", exact=True).fill(author)
+    page.get_by_label("Comment", exact=True).fill(text)
+    page.get_by_role("button", name="Post comment").click()
+
+
+def status(page: Any, kind: str) -> Any:
+    """The status region once it reports ``kind``."""
+    region = page.locator(f".mw-status[data-kind={kind}]")
+    region.wait_for()
+    return region
+
+
+def status_has_focus(page: Any) -> bool:
+    return bool(page.evaluate("document.activeElement.classList.contains('mw-status')"))
+
+
+def stored(server: LiveServer) -> list[Comment]:
+    with server.app.app_context():
+        return list(db.get_session().scalars(select(Comment).order_by(Comment.id)))
+
+
+def test_published_comment_appears_at_once_and_after_reload(
+    page: Any, live_server: LiveServer, page_log: PageLog
+) -> None:
+    open_demo(page, live_server)
+    write(page, "Ann", "Good news for the commuters.")
+    assert "published" in status(page, "published").inner_text()
+    assert status_has_focus(page)
+    assert page.locator(".mw-comment .mw-text").all_inner_texts() == ["Good news for the commuters."]
+    assert page.get_by_label("Comment", exact=True).input_value() == ""
+    page.reload()
+    page.locator(".mw-comment").first.wait_for()
+    assert page.locator(".mw-author").all_inner_texts() == ["Ann"]
+    assert page_log.console_errors == [] and page_log.page_errors == []
+
+
+def test_held_comment_says_awaiting_review(page: Any, live_server: LiveServer) -> None:
+    open_demo(page, live_server)
+    write(page, "Ben", f"Please check this {HOLD}")
+    assert "awaiting review" in status(page, "pending").inner_text()
+    assert status_has_focus(page)
+    assert page.locator(".mw-comment").count() == 0
+    assert [c.status for c in stored(live_server)] == ["pending"]
+
+
+def test_rejected_comment_shows_reasons_and_keeps_the_text(
+    page: Any, live_server: LiveServer
+) -> None:
+    open_demo(page, live_server)
+    draft = f"Something rude {REJECT}"
+    write(page, "Cy", draft)
+    region = status(page, "rejected")
+    assert "not published" in region.inner_text()
+    assert region.locator(".mw-reasons li").all_inner_texts() == [REJECT_REASON]
+    assert status_has_focus(page)
+    assert page.get_by_label("Comment", exact=True).input_value() == draft
+    assert page.get_by_label("Name", exact=True).input_value() == "Cy"
+    assert page.locator(".mw-comment").count() == 0
+    assert [c.status for c in stored(live_server)] == ["rejected"]
+
+
+def test_xss_payloads_render_as_plain_text(
+    page: Any, live_server: LiveServer, page_log: PageLog
+) -> None:
+    open_demo(page, live_server)
+    write(page, XSS_AUTHOR, XSS_TEXT)
+    status(page, "published")
+    for _ in range(2):  # as posted, then as read back from the API
+        page.locator(".mw-comment").first.wait_for()
+        assert page.locator(".mw-author").all_inner_texts() == [XSS_AUTHOR]
+        assert page.locator(".mw-comment .mw-text").all_inner_texts() == [XSS_TEXT]
+        assert page.locator(".mw img, .mw script").count() == 0
+        page.reload()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__alerts") == []
+    assert page_log.dialogs == []
+    assert page_log.console_errors == []  # includes any CSP violation report
+
+
+def test_network_failure_keeps_the_draft_and_retries_with_the_same_key(
+    page: Any, live_server: LiveServer
+) -> None:
+    open_demo(page, live_server)
+    bodies: list[dict[str, Any]] = []
+
+    def flaky(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/comments", lambda route: flaky(route) if route.request.method == "POST" else route.continue_())
+    write(page, "Di", "Posted from a train with bad signal.")
+    retry = status(page, "retry")
+    assert "kept" in retry.inner_text() and "retrying" in retry.inner_text()
+    assert page.get_by_label("Comment", exact=True).input_value() == "Posted from a train with bad signal."
+    status(page, "published")
+    assert len(bodies) == 2
+    assert bodies[0]["idempotency_key"] == bodies[1]["idempotency_key"]
+    assert len(stored(live_server)) == 1
+
+
+def test_a_lost_response_is_retried_without_a_duplicate(
+    page: Any, live_server: LiveServer
+) -> None:
+    open_demo(page, live_server)
+    calls: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        calls.append(json.loads(route.request.post_data)["idempotency_key"])
+        if len(calls) == 1:
+            route.fetch()  # the server stores the comment…
+            route.abort("connectionreset")  # …but the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/comments", lambda r: lose_first_answer(r) if r.request.method == "POST" else r.continue_())
+    write(page, "Ed", "Second try should not duplicate.")
+    status(page, "published")
+    assert calls[0] == calls[1]
+    assert len(stored(live_server)) == 1
+    assert page.locator(".mw-comment").count() == 1
+
+
+def test_keyboard_labels_and_honeypot(page: Any, live_server: LiveServer) -> None:
+    open_demo(page, live_server)
+    page.get_by_label("Name", exact=True).focus()
+    page.keyboard.type("Fay")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "mw-text"
+    page.keyboard.type("Typed without a mouse.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Post comment"
+    page.keyboard.press("Enter")
+    status(page, "published")
+    trap = page.locator("input[name=homepage]")
+    assert trap.get_attribute("tabindex") == "-1"
+    assert page.locator(".mw-hp").get_attribute("aria-hidden") == "true"
+    assert not trap.is_visible() or trap.bounding_box()["x"] < 0
+    assert page.locator(".mw-status").get_attribute("aria-live") == "polite"
+
+
+def test_usable_at_360px_without_horizontal_scrolling(page: Any, live_server: LiveServer) -> None:
+    open_demo(page, live_server)
+    write(page, "Gus", "A" * 300)  # one long unbroken word must wrap, not widen the page
+    status(page, "published")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.get_by_role("button", name="Post comment").bounding_box()
+    assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+def test_empty_fields_are_explained_without_posting(page: Any, live_server: LiveServer) -> None:
+    open_demo(page, live_server)
+    page.get_by_role("button", name="Post comment").click()
+    assert "name and a comment" in status(page, "error").inner_text()
+    assert stored(live_server) == []
