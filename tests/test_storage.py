@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -261,7 +262,12 @@ def test_every_submission_is_stored_with_its_verdict(
     )
     with sessionmaker() as s:
         c = s.get_one(Comment, cid)
-        assert (c.status, c.decision, c.text, c.model_version) == (status, decision, text_, "test-1")
+        assert (c.status, c.decision, c.text, c.model_version) == (
+            status,
+            decision,
+            text_,
+            "test-1",
+        )
         assert c.scores["personal"] == 0.2 and c.reasons == reasons
         assert c.created_at.tzinfo is UTC and c.updated_at >= c.created_at
         [event] = list_events(s, c)
@@ -331,6 +337,35 @@ def test_many_concurrent_writers_on_sqlite_all_succeed(tmp_path: Path) -> None:
         list(pool.map(worker, range(workers)))  # re-raises any "database is locked"
     with session_factory(make_engine(url))() as s:
         assert count(s, Comment) == workers * per_worker
+
+
+def _process_worker(url: str, site_id: int, thread_id: int, n: int) -> None:
+    """One worker process: distinct comments plus keys that every other process also sends."""
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    for i in range(20):
+        committed(factory, lambda s: submit(s, site_id, thread_id, f"p{n} c{i}"))  # noqa: B023
+        if i % 2 == 0:
+            key = f"shared-{i}"
+            committed(factory, lambda s: submit(s, site_id, thread_id, key, key=key))  # noqa: B023
+    engine.dispose()
+
+
+def test_worker_processes_share_one_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    upgrade(url)
+    site_id, thread_id = make_site_and_thread(session_factory(make_engine(url)))
+    ctx = multiprocessing.get_context("fork")  # spawn would re-import sklearn: ~10 s
+    procs = [
+        ctx.Process(target=_process_worker, args=(url, site_id, thread_id, n)) for n in range(3)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    with session_factory(make_engine(url))() as s:
+        assert count(s, Comment) == 3 * 20 + 10  # every distinct comment, each shared key once
 
 
 def test_list_published_pages_oldest_first_and_isolates_sites(session: Session) -> None:
@@ -426,7 +461,9 @@ def test_api_keys_store_only_a_hash_and_can_be_revoked(session: Session) -> None
     site = sites.create_site(session, "a", "A")
     key, raw = apikeys.create_api_key(session, site, "cms")
     assert raw.startswith("mod_") and len(raw) > 40
-    assert key.key_hash != raw and raw not in (key.key_hash, key.prefix) and raw.startswith(key.prefix)
+    assert (
+        key.key_hash != raw and raw not in (key.key_hash, key.prefix) and raw.startswith(key.prefix)
+    )
     assert key.last_used_at is None
     assert apikeys.verify_api_key(session, raw) is key
     assert key.last_used_at is not None
