@@ -79,6 +79,16 @@ class Settings:
             log_level=_log_level(env.get(PREFIX + "LOG_LEVEL")),
         )
 
+    def __repr__(self) -> str:
+        """Like the dataclass repr, with the secret key left out and passwords masked."""
+        database = make_url(self.database_url).render_as_string(hide_password=True)
+        return (
+            f"Settings(instance_dir={str(self.instance_dir)!r}, database_url={database!r}, "
+            f"redis_url={_mask(self.redis_url)!r}, model_dir={self.model_dir!r}, "
+            f"max_length={self.max_length}, proxy_hops={self.proxy_hops}, "
+            f"log_level={self.log_level!r})"
+        )
+
 
 def _instance_dir(raw: str) -> Path:
     """The instance directory, absolute; created if missing."""
@@ -137,6 +147,16 @@ def _stored_secret(path: Path) -> str:
     if len(key) < MIN_SECRET_LENGTH:
         raise ConfigError(PREFIX + "SECRET_KEY", f"unset, and {path} holds no usable key")
     return key
+
+
+def _mask(url: str | None) -> str | None:
+    """``url`` with any password replaced by ``***``."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _redis_url(raw: str | None) -> str | None:

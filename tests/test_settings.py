@@ -62,25 +62,27 @@ def test_explicit_values(tmp_path: Path) -> None:
     s = Settings.from_env(
         env(
             tmp_path,
-            database_url="postgresql://mod:pw@db.internal:5432/moderation",
+            database_url="postgresql://mod:dbpass@db.internal:5432/moderation",
             secret_key="s" * 32,
-            redis_url="redis://127.0.0.1:6379/0",
+            redis_url="redis://:redispass@127.0.0.1:6379/0",
             model_dir=str(model),
             max_length="800",
             proxy_hops="1",
             log_level="debug",
         )
     )
-    assert s.database_url == "postgresql+psycopg://mod:pw@db.internal:5432/moderation"
+    assert s.database_url == "postgresql+psycopg://mod:dbpass@db.internal:5432/moderation"
     assert (s.redis_url, s.model_dir, s.max_length, s.proxy_hops, s.log_level) == (
-        "redis://127.0.0.1:6379/0",
+        "redis://:redispass@127.0.0.1:6379/0",
         model.resolve(),
         800,
         1,
         "DEBUG",
     )
     assert not (tmp_path / "instance" / "secret_key").exists()
-    assert "s" * 32 not in repr(s)
+    shown = repr(s)
+    assert "s" * 32 not in shown and "dbpass" not in shown and "redispass" not in shown
+    assert "db.internal" in shown and "max_length=800" in shown
 
 
 def test_a_missing_model_dir_is_allowed(tmp_path: Path) -> None:

@@ -398,6 +398,22 @@ def test_a_thread_of_another_site_is_refused(session: Session) -> None:
         comments.get_comment(session, a, c.id)
 
 
+def test_over_long_values_are_refused_alike_on_both_databases(session: Session) -> None:
+    site = sites.create_site(session, "a", "A")
+    thread = threads.get_or_create_thread(session, site, "t")
+    with pytest.raises(InvalidData, match="author is longer than 100"):
+        comments.submit_comment(session, site, thread, "x" * 101, "text", verdict())
+    with pytest.raises(InvalidData, match="idempotency_key"):
+        comments.submit_comment(session, site, thread, "x", "text", verdict(), "k" * 129)
+    with pytest.raises(InvalidData, match="title"):
+        threads.get_or_create_thread(session, site, "t2", title="T" * 501)
+    with pytest.raises(InvalidData):
+        threads.get_or_create_thread(session, site, "k" * 513)
+    long_text = "word " * 5000
+    c, _ = comments.submit_comment(session, site, thread, "x", long_text, verdict())
+    assert c.text == long_text  # the text itself is capped by the scorer, not here
+
+
 def test_remote_address_is_stored_only_as_a_keyed_hash(session: Session) -> None:
     site = sites.create_site(session, "a", "A")
     thread = threads.get_or_create_thread(session, site, "t")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..policy import Decision
+from ._checks import check_length
 from ._unique import try_insert
 from .coltypes import utcnow
 from .errors import CommentNotFound, InvalidData
@@ -50,6 +51,8 @@ def submit_comment(
 ) -> tuple[Comment, bool]:
     """Store a submission and its system event; ``(comment, created)``, created False on a replay."""
     _check(site, thread, remote_hash)
+    check_length(Comment.author, author)
+    check_length(Comment.idempotency_key, idempotency_key)
     if idempotency_key is not None:
         existing = find_by_idempotency_key(session, site, idempotency_key)
         if existing is not None:
@@ -166,7 +169,10 @@ def set_status(
     reason: str | None = None,
     note: str | None = None,
 ) -> ModerationEvent | None:
-    """Move a comment to ``to_status`` and record who did it; None when it already was there."""
+    """Move a comment to ``to_status`` and record who did it; None when it already was there.
+
+    The comment is reloaded (and locked on PostgreSQL) first, so ``from`` is the stored status.
+    """
     to_status = CommentStatus(to_status)
     session.refresh(comment, with_for_update=True)  # PostgreSQL: lock it, so `from` is true
     from_status = comment.status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ._checks import check_length
 from ._unique import try_insert
 from .errors import InvalidData
 from .schema import Site, Thread
@@ -27,6 +28,8 @@ def get_or_create_thread(
     thread = find_thread(session, site, key)
     if thread is not None:
         return thread
+    check_length(Thread.url, url)
+    check_length(Thread.title, title)
     thread = Thread(site_id=site.id, key=key, url=url, title=title)
     if try_insert(session, thread):
         return thread
