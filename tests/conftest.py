@@ -59,7 +59,32 @@ def pg_server() -> URL:
         pytest.skip(message)
     finally:
         engine.dispose()
+    _drop_abandoned_databases(url)
     return url
+
+
+def _drop_abandoned_databases(server: URL) -> None:
+    """Drop test databases left by runs that were killed before their teardown."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        names = conn.scalars(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'moderation_test_%'")
+        ).all()
+        for name in names:
+            if not _alive(int(name.split("_")[2])):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
