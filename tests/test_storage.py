@@ -398,7 +398,7 @@ def test_a_thread_of_another_site_is_refused(session: Session) -> None:
         comments.get_comment(session, a, c.id)
 
 
-def test_over_long_values_are_refused_alike_on_both_databases(session: Session) -> None:
+def test_values_postgresql_refuses_are_refused_on_sqlite_too(session: Session) -> None:
     site = sites.create_site(session, "a", "A")
     thread = threads.get_or_create_thread(session, site, "t")
     with pytest.raises(InvalidData, match="author is longer than 100"):
@@ -409,6 +409,10 @@ def test_over_long_values_are_refused_alike_on_both_databases(session: Session) 
         threads.get_or_create_thread(session, site, "t2", title="T" * 501)
     with pytest.raises(InvalidData):
         threads.get_or_create_thread(session, site, "k" * 513)
+    with pytest.raises(InvalidData, match="NUL"):
+        comments.submit_comment(session, site, thread, "x", "nul \x00 byte", verdict())
+    with pytest.raises(InvalidData, match="NUL"):
+        threads.get_or_create_thread(session, site, "key\x00")
     long_text = "word " * 5000
     c, _ = comments.submit_comment(session, site, thread, "x", long_text, verdict())
     assert c.text == long_text  # the text itself is capped by the scorer, not here

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ._checks import check_length
+from ._checks import check_text
 from .coltypes import utcnow
 from .schema import ApiKey, Site
 
@@ -31,7 +31,7 @@ def hash_key(raw_key: str) -> str:
 
 def create_api_key(session: Session, site: Site, name: str) -> tuple[ApiKey, str]:
     """A new key for ``site``: the row and the raw key, which is never stored or shown again."""
-    check_length(ApiKey.name, name)
+    check_text(ApiKey.name, name)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         site_id=site.id, name=name, prefix=raw[:SHOWN_PREFIX_LENGTH], key_hash=hash_key(raw)

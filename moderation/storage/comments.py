@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..policy import Decision
-from ._checks import check_length
+from ._checks import check_text
 from ._unique import try_insert
 from .coltypes import utcnow
 from .errors import CommentNotFound, InvalidData
@@ -51,8 +51,9 @@ def submit_comment(
 ) -> tuple[Comment, bool]:
     """Store a submission and its system event; ``(comment, created)``, created False on a replay."""
     _check(site, thread, remote_hash)
-    check_length(Comment.author, author)
-    check_length(Comment.idempotency_key, idempotency_key)
+    check_text(Comment.author, author)
+    check_text(Comment.text, text)
+    check_text(Comment.idempotency_key, idempotency_key)
     if idempotency_key is not None:
         existing = find_by_idempotency_key(session, site, idempotency_key)
         if existing is not None:

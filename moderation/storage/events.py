@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ._checks import check_text
 from .schema import ActorKind, ApiKey, Comment, CommentStatus, ModerationEvent, Moderator
 
 
@@ -44,6 +45,8 @@ def record_event(
     note: str | None = None,
 ) -> ModerationEvent:
     """Add one event row for ``comment``."""
+    check_text(ModerationEvent.reason, reason)
+    check_text(ModerationEvent.note, note)
     event = ModerationEvent(
         comment_id=comment.id,
         actor_kind=actor.kind,

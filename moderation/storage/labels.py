@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from ..categories import Category
+from ._checks import check_text
 from .errors import InvalidData
 from .schema import Comment, Label, LabelSource, Site
 
@@ -29,6 +30,7 @@ def add_label(
         raise InvalidData("the comment belongs to another site")
     if categories is None and toxicity is None:
         raise InvalidData("a label needs category labels or a toxicity value")
+    check_text(Label.text, text)
     label = Label(
         site_id=site.id,
         comment_id=comment.id if comment is not None else None,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..categories import Category
 from ..policy import Thresholds
-from ._checks import check_length
+from ._checks import check_text
 from ._unique import try_insert
 from .errors import DuplicateSite, InvalidData, SiteNotFound
 from .schema import Site
@@ -41,7 +41,7 @@ def create_site(
     """Add a site; raises DuplicateSite if the slug is taken."""
     if not _SLUG.fullmatch(slug):
         raise InvalidData(f"site slug {slug!r}: use 1–64 of a-z, 0-9 and '-'")
-    check_length(Site.name, name)
+    check_text(Site.name, name)
     site = Site(
         slug=slug,
         name=name,
@@ -85,7 +85,7 @@ def update_site_settings(
 ) -> Site:
     """Change the given settings (``thresholds=None`` goes back to the model's defaults)."""
     if not isinstance(name, _Keep):
-        check_length(Site.name, name)
+        check_text(Site.name, name)
         site.name = name
     if not isinstance(origins, _Keep):
         site.origins = [normalize_origin(o) for o in origins]

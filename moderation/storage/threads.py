@@ -5,12 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ._checks import check_length
+from ._checks import check_text
 from ._unique import try_insert
 from .errors import InvalidData
 from .schema import Site, Thread
-
-MAX_KEY_LENGTH = 512
 
 
 def find_thread(session: Session, site: Site, key: str) -> Thread | None:
@@ -23,13 +21,14 @@ def get_or_create_thread(
     session: Session, site: Site, key: str, url: str | None = None, title: str | None = None
 ) -> Thread:
     """The site's thread ``key``, created if new (safe when two requests race to create it)."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidData(f"thread key must be 1–{MAX_KEY_LENGTH} characters")
+    if not key:
+        raise InvalidData("thread key is empty")
+    check_text(Thread.key, key)
     thread = find_thread(session, site, key)
     if thread is not None:
         return thread
-    check_length(Thread.url, url)
-    check_length(Thread.title, title)
+    check_text(Thread.url, url)
+    check_text(Thread.title, title)
     thread = Thread(site_id=site.id, key=key, url=url, title=title)
     if try_insert(session, thread):
         return thread
