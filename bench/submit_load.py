@@ -95,8 +95,11 @@ def build(run: str, count: int, threads: int) -> list[Submission]:
             "idempotency_key": key,
         }
         address = f"10.{(reader >> 16) & 255}.{(reader >> 8) & 255}.{reader & 255}"
-        subs.append(Submission(i, key, f"bench-{run}-article-{i % threads}", address,
-                               json.dumps(body).encode()))
+        subs.append(
+            Submission(
+                i, key, f"bench-{run}-article-{i % threads}", address, json.dumps(body).encode()
+            )
+        )
     return subs
 
 
@@ -168,7 +171,9 @@ def headers(sub: Submission) -> dict[str, str]:
     return {"Content-Type": "application/json", "X-Forwarded-For": sub.address}
 
 
-def run_clients(subs: list[Submission], clients: int, port: int, args: argparse.Namespace) -> tuple[Totals, float]:
+def run_clients(
+    subs: list[Submission], clients: int, port: int, args: argparse.Namespace
+) -> tuple[Totals, float]:
     """Hand the submissions to ``clients`` threads; the wall time of the whole run."""
     totals = Totals()
     queue = iter(subs)
@@ -195,7 +200,9 @@ def run_clients(subs: list[Submission], clients: int, port: int, args: argparse.
 # --- the server -------------------------------------------------------------------------------
 
 
-def start_server(database_url: str, instance: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, instance: Path, port: int, workers: int | None
+) -> subprocess.Popen[bytes]:
     """``moderation serve`` with this database, logging to a file in the instance dir."""
     env = {
         **os.environ,
@@ -207,8 +214,10 @@ def start_server(database_url: str, instance: Path, port: int, workers: int | No
     cmd = [str(Path(sys.executable).parent / "moderation"), "serve", "--port", str(port)]
     if workers:
         cmd += ["--workers", str(workers)]
-    log = open(instance / "serve.log", "wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(instance / "serve.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     wait_healthy(proc, port, instance / "serve.log")
     return proc
 
@@ -217,7 +226,9 @@ def wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            sys.exit(f"moderation serve exited ({proc.returncode}); see {log}:\n{log.read_text()[-2000:]}")
+            sys.exit(
+                f"moderation serve exited ({proc.returncode}); see {log}:\n{log.read_text()[-2000:]}"
+            )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/readyz")
@@ -260,7 +271,9 @@ def check(totals: Totals, rows: list[tuple[int, str | None, str]]) -> dict[str, 
     by_ref = Counter(t.rsplit("(ref ", 1)[1] for _, _, t in rows)
     ids = {(key, cid) for cid, key, _ in rows}
     lost = sum(1 for key, cid in totals.acknowledged.items() if (key, cid) not in ids)
-    duplicated = sum(n - 1 for n in by_key.values() if n > 1) + sum(n - 1 for n in by_ref.values() if n > 1)
+    duplicated = sum(n - 1 for n in by_key.values() if n > 1) + sum(
+        n - 1 for n in by_ref.values() if n > 1
+    )
     return {
         "lost": lost,
         "duplicated": duplicated,
@@ -273,11 +286,15 @@ def report(subs: int, totals: Totals, seconds: float, rows: int, failures: dict[
     lat = sorted(totals.latencies)
     p50 = statistics.median(lat) * 1000
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-    print(f"submissions {subs}, requests answered {len(lat)}, answers thrown away {totals.lost_answers}, "
-          f"transport errors {totals.transport_errors}")
+    print(
+        f"submissions {subs}, requests answered {len(lat)}, answers thrown away {totals.lost_answers}, "
+        f"transport errors {totals.transport_errors}"
+    )
     print(f"status codes: {dict(sorted(totals.statuses.items()))}")
-    print(f"wall {seconds:.1f} s: {len(lat) / seconds:.0f} req/s, {subs / seconds:.0f} submissions/s; "
-          f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"wall {seconds:.1f} s: {len(lat) / seconds:.0f} req/s, {subs / seconds:.0f} submissions/s; "
+        f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
     print(f"stored rows {rows}, acknowledged {len(totals.acknowledged)}")
     print("checks: " + ", ".join(f"{name} {n}" for name, n in failures.items()))
 
@@ -287,9 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary dir")
     parser.add_argument("--submissions", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=250, help="articles the comments spread over")
-    parser.add_argument("--retry-rate", type=float, default=0.10, help="share re-sent after the answer")
-    parser.add_argument("--lose-rate", type=float, default=0.02, help="share whose first answer is dropped")
+    parser.add_argument(
+        "--threads", type=int, default=250, help="articles the comments spread over"
+    )
+    parser.add_argument(
+        "--retry-rate", type=float, default=0.10, help="share re-sent after the answer"
+    )
+    parser.add_argument(
+        "--lose-rate", type=float, default=0.02, help="share whose first answer is dropped"
+    )
     parser.add_argument("--workers", type=int, default=None, help="default: moderation serve's")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
@@ -304,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         subs = build(run, args.submissions, args.threads)
         server = start_server(url, instance, args.port, args.workers)
         try:
-            print(f"{backend}: {args.submissions} submissions from {args.clients} clients (run {run})")
+            print(
+                f"{backend}: {args.submissions} submissions from {args.clients} clients (run {run})"
+            )
             totals, seconds = run_clients(subs, args.clients, args.port, args)
         finally:
             stop_server(server)

@@ -27,7 +27,9 @@ REJECTED_MESSAGE = (
     "It is still in the box: you can rephrase it and post again."
 )
 
-Author = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX)]
+Author = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX)
+]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{8,128}$")]
 
 
@@ -99,8 +101,14 @@ def submit(
     verdict = scorer.score(draft.text)  # raises InvalidText / TextTooLong: nothing stored
     thread = thread_store.get_or_create_thread(session, site, thread_key, draft.url, draft.title)
     comment, created = comment_store.submit_comment(
-        session, site, thread, draft.author, draft.text, verdict.to_dict(),
-        draft.idempotency_key, remote,
+        session,
+        site,
+        thread,
+        draft.author,
+        draft.text,
+        verdict.to_dict(),
+        draft.idempotency_key,
+        remote,
     )
     if not created:  # lost a race for the same key to another request
         return _first_result(comment)

@@ -76,7 +76,10 @@ def test_rejected_comment_says_why_and_is_stored(app: Flask, client: FlaskClient
     assert client.get(URL).get_json()["comments"] == []
     [row] = stored(app)
     assert (row.id, row.status, row.decision, row.model_version) == (
-        body["id"], CommentStatus.REJECTED, "reject", "fake-1"
+        body["id"],
+        CommentStatus.REJECTED,
+        "reject",
+        "fake-1",
     )
 
 
@@ -85,7 +88,9 @@ def test_every_submission_is_stored_with_its_verdict(app: Flask, client: FlaskCl
         post(client, text)
     rows = stored(app)
     assert [r.status for r in rows] == [
-        CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.REJECTED
+        CommentStatus.PUBLISHED,
+        CommentStatus.PENDING,
+        CommentStatus.REJECTED,
     ]
     assert all(r.remote_hash and r.remote_hash != "127.0.0.1" for r in rows)
 
@@ -96,7 +101,11 @@ def test_thread_url_and_title_are_kept(app: Flask, client: FlaskClient) -> None:
 
     with app.app_context():
         thread = db.get_session().scalars(select(Thread)).one()
-    assert (thread.key, thread.url, thread.title) == ("article-1", "https://news.example/a/1", "Ferry vote")
+    assert (thread.key, thread.url, thread.title) == (
+        "article-1",
+        "https://news.example/a/1",
+        "Ferry vote",
+    )
 
 
 # --- idempotency ----------------------------------------------------------------------------
@@ -203,8 +212,14 @@ def test_bad_page_parameters(client: FlaskClient, query: str) -> None:
         ({"author": "A" * 81, "text": "hi"}, 422, "author"),
         ({"author": "Ann", "text": 5}, 422, "text"),
         ({"author": "Ann", "text": "hi", "idempotency_key": "short"}, 422, "idempotency_key"),
-        ({"author": "Ann", "text": "hi", "idempotency_key": "bad key with spaces"}, 422, "idempotency_key"),
+        (
+            {"author": "Ann", "text": "hi", "idempotency_key": "bad key with spaces"},
+            422,
+            "idempotency_key",
+        ),
         ({"author": "Ann", "text": "   "}, 400, "empty"),
+        ({"author": "Ann", "text": "a\x00b"}, 400, "NUL"),
+        ({"author": "A\x00n", "text": "hi"}, 400, "NUL"),
         ({"author": "Ann", "text": "x" * 5001}, 413, "5000"),
     ],
 )
@@ -237,7 +252,9 @@ def test_filled_honeypot_is_refused_without_storing(app: Flask, client: FlaskCli
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_unknown_site_is_a_404(client: FlaskClient, method: str) -> None:
-    resp = getattr(client, method)("/api/v1/sites/nope/threads/t/comments", json={"author": "a", "text": "b"})
+    resp = getattr(client, method)(
+        "/api/v1/sites/nope/threads/t/comments", json={"author": "a", "text": "b"}
+    )
     assert resp.status_code == 404
     assert resp.get_json()["error"] == "not_found"
 
@@ -255,10 +272,14 @@ def test_allowed_origin_may_read_and_post(client: FlaskClient) -> None:
 
 
 def test_allowed_origin_preflight(client: FlaskClient) -> None:
-    resp = client.options(URL, headers={
-        "Origin": SITE_ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    resp = client.options(
+        URL,
+        headers={
+            "Origin": SITE_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert resp.status_code == 204
     assert resp.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
     assert "POST" in resp.headers["Access-Control-Allow-Methods"]
@@ -304,12 +325,17 @@ def test_rate_limit_per_thread(db_url: str, tmp_path: Path) -> None:
     try:
         client = app.test_client()
         limited = [
-            client.post(URL, json={"author": "A", "text": f"{i}"},
-                        environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+            client.post(
+                URL,
+                json={"author": "A", "text": f"{i}"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+            ).status_code
             for i in range(3)
         ]
         assert limited == [201, 201, 429]
-        other = client.post(URL.replace("article-1", "article-2"), json={"author": "A", "text": "x"})
+        other = client.post(
+            URL.replace("article-1", "article-2"), json={"author": "A", "text": "x"}
+        )
         assert other.status_code == 201
     finally:
         dispose(app)

@@ -40,7 +40,9 @@ class FakeScorer:
         if REJECT in text:
             return Verdict(Decision.REJECT, scores, (), (REJECT_REASON,), self.model_version)
         if HOLD in text:
-            return Verdict(Decision.REVIEW, scores, (), ("personal 0.50 ≥ 0.40",), self.model_version)
+            return Verdict(
+                Decision.REVIEW, scores, (), ("personal 0.50 ≥ 0.40",), self.model_version
+            )
         return Verdict(Decision.APPROVE, scores, (), (), self.model_version)
 
     def score_many(self, texts: list[str], **_: Any) -> list[Verdict]:
@@ -53,7 +55,10 @@ class FakeScorer:
 def make_app(db_url: str, instance: Path, **config: Any) -> Flask:
     """An app on ``db_url`` with the fake scorer, generous limits and the default site."""
     settings = Settings.from_env(
-        {"MODERATION_INSTANCE_DIR": str(instance), "MODERATION_SECRET_KEY": "test-secret-key-0123456789"}
+        {
+            "MODERATION_INSTANCE_DIR": str(instance),
+            "MODERATION_SECRET_KEY": "test-secret-key-0123456789",
+        }
     )
     defaults: Mapping[str, Any] = {
         "TESTING": True,

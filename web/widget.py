@@ -26,7 +26,11 @@ bp = Blueprint("widget", __name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 COMMENTS = "/api/v1/sites/<site>/threads/<path:thread>/comments"
-STATUS_CODES = {CommentStatus.PUBLISHED: 201, CommentStatus.PENDING: 202, CommentStatus.REJECTED: 422}
+STATUS_CODES = {
+    CommentStatus.PUBLISHED: 201,
+    CommentStatus.PENDING: 202,
+    CommentStatus.REJECTED: 422,
+}
 # A stable URL pasted into other sites' pages: cached for a day, revalidated by ETag after that.
 EMBED_MAX_AGE = 86400
 DEFAULT_ADDRESS_LIMIT = "10/minute;100/hour"

@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
 ]
 MOBILE = {"width": 360, "height": 740}
 # Runs before the page's own scripts (CDP, so the page's CSP does not apply): record any dialog.
-HOOK_ALERT = "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
+HOOK_ALERT = (
+    "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
+)
 
 
 def _require_chromium() -> None:

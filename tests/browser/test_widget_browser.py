@@ -55,7 +55,9 @@ def test_published_comment_appears_at_once_and_after_reload(
     write(page, "Ann", "Good news for the commuters.")
     assert "published" in status(page, "published").inner_text()
     assert status_has_focus(page)
-    assert page.locator(".mw-comment .mw-text").all_inner_texts() == ["Good news for the commuters."]
+    assert page.locator(".mw-comment .mw-text").all_inner_texts() == [
+        "Good news for the commuters."
+    ]
     assert page.get_by_label("Comment", exact=True).input_value() == ""
     page.reload()
     page.locator(".mw-comment").first.wait_for()
@@ -119,20 +121,24 @@ def test_network_failure_keeps_the_draft_and_retries_with_the_same_key(
         else:
             route.continue_()
 
-    page.route("**/comments", lambda route: flaky(route) if route.request.method == "POST" else route.continue_())
+    page.route(
+        "**/comments",
+        lambda route: flaky(route) if route.request.method == "POST" else route.continue_(),
+    )
     write(page, "Di", "Posted from a train with bad signal.")
     retry = status(page, "retry")
     assert "kept" in retry.inner_text() and "retrying" in retry.inner_text()
-    assert page.get_by_label("Comment", exact=True).input_value() == "Posted from a train with bad signal."
+    assert (
+        page.get_by_label("Comment", exact=True).input_value()
+        == "Posted from a train with bad signal."
+    )
     status(page, "published")
     assert len(bodies) == 2
     assert bodies[0]["idempotency_key"] == bodies[1]["idempotency_key"]
     assert len(stored(live_server)) == 1
 
 
-def test_a_lost_response_is_retried_without_a_duplicate(
-    page: Any, live_server: LiveServer
-) -> None:
+def test_a_lost_response_is_retried_without_a_duplicate(page: Any, live_server: LiveServer) -> None:
     open_demo(page, live_server)
     calls: list[str] = []
 
@@ -144,7 +150,10 @@ def test_a_lost_response_is_retried_without_a_duplicate(
         else:
             route.continue_()
 
-    page.route("**/comments", lambda r: lose_first_answer(r) if r.request.method == "POST" else r.continue_())
+    page.route(
+        "**/comments",
+        lambda r: lose_first_answer(r) if r.request.method == "POST" else r.continue_(),
+    )
     write(page, "Ed", "Second try should not duplicate.")
     status(page, "published")
     assert calls[0] == calls[1]
