@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import ModerationError
 
@@ -48,6 +49,46 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate the database, ensure the default site, and serve the app under gunicorn."""
+    from web.serve import run  # the one place the engine's CLI reaches into the web package
+
+    return run(args.host, args.port, args.workers)
+
+
+def cmd_create_site(args: argparse.Namespace) -> int:
+    """Add a site (its allowed origins for the widget)."""
+    from .storage import sites, transaction
+
+    with transaction(_migrated_sessions()) as session:
+        site = sites.create_site(session, args.slug, args.name or args.slug, origins=args.origin)
+        print(f"created site {site.slug!r} allowing {', '.join(site.origins) or 'no other origin'}")
+    return 0
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    """Create an API key for a site and print it once, alone on the last line."""
+    from .storage import apikeys, sites, transaction
+
+    with transaction(_migrated_sessions()) as session:
+        site = sites.get_site(session, args.site)
+        key, raw = apikeys.create_api_key(session, site, args.name)
+        print(f"API key {key.prefix}… ({key.name!r}) for site {site.slug!r}.")
+        print("It is shown once and cannot be recovered; store it now:")
+    print(raw)
+    return 0
+
+
+def _migrated_sessions() -> Any:
+    """A session factory on the configured database, migrated to the newest schema first."""
+    from .settings import Settings
+    from .storage import make_engine, session_factory, upgrade
+
+    engine = make_engine(Settings.from_env().database_url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
 def _require_dir(path: Path, flag: str) -> None:
     if not path.is_dir():
         raise ModerationError(f"{flag} {path}: no such directory")
@@ -58,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("score", help="score JSON Lines {id, text} from stdin")
-    p.add_argument("--model-dir", type=Path, default=None, help="default: $MODERATION_MODEL_DIR or models/")
+    p.add_argument(
+        "--model-dir", type=Path, default=None, help="default: $MODERATION_MODEL_DIR or models/"
+    )
     p.set_defaults(handler=cmd_score)
 
     p = sub.add_parser("train", help="train the classifier from labelled data")
@@ -72,12 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--plots", type=Path, default=REPO / "models", help="where PNG plots go")
     p.set_defaults(handler=cmd_evaluate)
+
+    p = sub.add_parser("serve", help="run the service (gunicorn); migrates the database first")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=None, help="default: 2 × CPU cores + 1")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("create-site", help="add a site for the widget and the API")
+    p.add_argument("slug", help="1–64 of a-z, 0-9 and '-'")
+    p.add_argument("--name", default=None, help="display name (default: the slug)")
+    p.add_argument(
+        "--origin", action="append", default=[], help="allowed origin, e.g. https://news.example"
+    )
+    p.set_defaults(handler=cmd_create_site)
+
+    p = sub.add_parser("create-api-key", help="a new API key for a site, printed once")
+    p.add_argument("--site", required=True)
+    p.add_argument("--name", default="api", help="a label to tell keys apart")
+    p.set_defaults(handler=cmd_create_api_key)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from moderation.storage import Label, LabelSource, make_engine, session_factory
+from moderation.storage import Label, LabelSource, Site, make_engine, session_factory
 from tests.webtools import add_site, make_app
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -148,12 +148,13 @@ def test_text_over_the_cap_is_413(client, key):
     assert "5000" in resp.get_json()["error"]["message"]
 
 
-def labels(db_url: str) -> list[tuple[int, str | None, float | None, str]]:
+def labels(db_url: str) -> list[tuple[str, str | None, float | None, str]]:
+    """(site slug, text, toxicity, source) of every stored label, oldest first."""
     engine = make_engine(db_url)
     try:
         with session_factory(engine)() as session:
-            rows = session.scalars(select(Label).order_by(Label.id))
-            return [(r.site_id, r.text, r.toxicity, r.source) for r in rows]
+            query = select(Site.slug, Label).join(Site, Label.site_id == Site.id).order_by(Label.id)
+            return [(slug, r.text, r.toxicity, r.source) for slug, r in session.execute(query)]
     finally:
         engine.dispose()
 
@@ -165,8 +166,8 @@ def test_coral_suggestscore_stores_a_label_for_the_keys_site(client, db_url, key
     assert first.status_code == second.status_code == 200
     assert first.get_json()["clientToken"].startswith("comment:")
     assert labels(db_url) == [
-        (1, "You are wrong.", 0.0, LabelSource.SUGGESTSCORE),
-        (2, "You idiot.", 1.0, LabelSource.SUGGESTSCORE),
+        ("coral", "You are wrong.", 0.0, LabelSource.SUGGESTSCORE),
+        ("other", "You idiot.", 1.0, LabelSource.SUGGESTSCORE),
     ]
 
 

@@ -24,10 +24,13 @@ from .schemas import ModerateRequest
 
 bp = Blueprint("api", __name__)
 
-# One quota per API key, shared by the native, Perspective and OpenAI endpoints.
+# One quota per API key, shared by the native, Perspective and OpenAI endpoints. Applied to whole
+# blueprints, so Flask-Limiter checks it once, before the view (a view decorator would add a
+# second evaluation per request).
 api_limit = limits.limiter.shared_limit(
     limits.api_limit, scope="moderation-api", key_func=limits.api_key_or_address
 )
+api_limit(bp)
 
 
 def json_body() -> Any:
@@ -52,7 +55,6 @@ def effective_scores(verdict: Verdict) -> dict[str, float]:
 
 
 @bp.post("/api/v1/moderate")
-@api_limit
 def moderate() -> dict[str, Any]:
     """Score one text or a batch with the calling site's policy."""
     caller = apikeys.authenticate()

@@ -2,7 +2,7 @@
 
 ``limiter`` is the Flask extension object; blueprints decorate views with it
 (``@limiter.limit("30/minute")``) and ``create_app`` binds it with :func:`init_app`. Storage is
-``MODERATION_REDIS_URL`` when set, else each worker's memory. Clients are told apart by address;
+``MODERATION_REDIS_URL`` when set, else each worker's memory (``ratestore.py``). Clients are told apart by address;
 behind ``MODERATION_PROXY_HOPS`` trusted proxies, werkzeug's ProxyFix takes the address from
 ``X-Forwarded-For`` first (so the key function can stay ``request.remote_addr``).
 """
@@ -18,6 +18,8 @@ from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.settings import ConfigError
+
+from . import ratestore
 
 API_RATE_LIMIT_ENV = "MODERATION_API_RATE_LIMIT"
 
@@ -67,7 +69,7 @@ def api_rate_limit_from_env() -> str | None:
 def init_app(app: Flask, *, redis_url: str | None, proxy_hops: int, enabled: bool = True) -> None:
     """Bind the limiter to ``app`` with its storage, and trust ``proxy_hops`` proxies."""
     app.config["RATELIMIT_ENABLED"] = enabled  # always explicit: the limiter object outlives apps
-    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    app.config["RATELIMIT_STORAGE_URI"] = redis_url or f"{ratestore.SCHEME}://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     if proxy_hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

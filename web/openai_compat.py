@@ -38,6 +38,7 @@ from .metrics import record_decisions
 from .schemas import ModerationRequest
 
 bp = Blueprint("openai_compat", __name__, url_prefix="/v1")
+api_limit(bp)
 
 MAPPED = {"harassment": "personal", "hate": "derogatory", "obscene": "obscene"}
 UNMODELLED = (
@@ -57,7 +58,6 @@ CATEGORY_NAMES = tuple(sorted((*MAPPED, *UNMODELLED)))
 
 
 @bp.post("/moderations")
-@api_limit
 def moderations() -> dict[str, Any]:
     """Classify one input or a list, in OpenAI's response shape."""
     caller = apikeys.authenticate()

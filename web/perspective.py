@@ -46,6 +46,7 @@ from .metrics import record_decisions
 from .schemas import AnalyzeRequest, SuggestRequest
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
+api_limit(bp)
 
 SUPPORTED_LANGUAGES = ("en",)
 Scores = Mapping[str, float]
@@ -80,7 +81,6 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
 
 @bp.post("/comments:analyze")
-@api_limit
 def analyze() -> dict[str, Any]:
     """Score a comment for the requested attributes."""
     caller = apikeys.authenticate(_query_key())
@@ -94,7 +94,6 @@ def analyze() -> dict[str, Any]:
 
 
 @bp.post("/comments:suggestscore")
-@api_limit
 def suggest_score() -> dict[str, Any]:
     """Store a suggested score as a training label for the key's site."""
     caller = apikeys.authenticate(_query_key())
