@@ -193,3 +193,24 @@ def test_empty_fields_are_explained_without_posting(page: Any, live_server: Live
     page.get_by_role("button", name="Post comment").click()
     assert "name and a comment" in status(page, "error").inner_text()
     assert stored(live_server) == []
+
+
+@pytest.mark.parametrize("container", [True, False])
+def test_script_in_head_renders_in_the_body(
+    page: Any, live_server: LiveServer, container: bool
+) -> None:
+    host = '<div id="moderation-comments"></div>' if container else ""
+    html = (
+        '<!doctype html><html><head><script src="/embed.js" data-site="default" '
+        f'data-thread="other" async></script></head><body><h1>Elsewhere</h1>{host}<p>end</p>'
+        "</body></html>"
+    )
+    page.route(
+        live_server.url + "/elsewhere",
+        lambda route: route.fulfill(content_type="text/html", body=html),
+    )
+    page.goto(live_server.url + "/elsewhere")
+    page.locator(".mw-empty").wait_for()
+    assert page.locator("head .mw").count() == 0
+    where = "#moderation-comments > .mw" if container else "body > .mw:last-child"
+    assert page.locator(where).count() == 1

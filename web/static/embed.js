@@ -2,7 +2,8 @@
  * Comment widget for moderation: embed with
  *   <script src="https://HOST/embed.js" data-site="SITE" data-thread="ARTICLE-ID" async></script>
  *
- * Plain JavaScript, no framework. Everything the server or a reader sent is rendered with
+ * The widget goes inside <div id="moderation-comments"> if the page has one, else right after
+ * the script tag. Plain JavaScript, no framework. Everything the server or a reader sent is rendered with
  * textContent, never innerHTML. No inline scripts or <style>: the stylesheet is a <link> to
  * HOST/static/embed.css and the only inline styling is element.style (allowed by a strict CSP).
  */
@@ -78,9 +79,19 @@
     root.appendChild(this.list);
     root.appendChild(this.more);
     root.appendChild(this.buildForm());
-    script.parentNode.insertBefore(root, script.nextSibling);
+    place(root, script);
     this.root = root;
   };
+
+  // Inside <div id="moderation-comments"> when the page has one, else right after the script
+  // (or at the end of <body> when the script sits in <head>).
+  function place(root, script) {
+    var host = document.getElementById("moderation-comments");
+    if (host) host.appendChild(root);
+    else if (script.parentNode && script.parentNode !== document.head) {
+      script.parentNode.insertBefore(root, script.nextSibling);
+    } else document.body.appendChild(root);
+  }
 
   Widget.prototype.buildForm = function () {
     var form = el("form", { "class": "mw-form", novalidate: "" });
