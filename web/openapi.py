@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint
 from pydantic import BaseModel
 
+from moderation.comments_service import CommentDraft, PageQuery
+
 from .limits import limiter
 from .openai_compat import CATEGORY_NAMES
 from .perspective import ATTRIBUTES
@@ -46,6 +48,7 @@ def _schemas() -> dict[str, Any]:
         AnalyzeRequest,
         SuggestRequest,
         ModerationRequest,
+        CommentDraft,
     ]
     schemas: dict[str, Any] = {}
     for model in models:
@@ -106,16 +109,6 @@ def _response_schemas() -> dict[str, Any]:
             text={"type": "string"},
             created_at={"type": "string", "format": "date-time"},
         ),
-        "CommentDraft": {
-            **_object(
-                author={"type": "string"},
-                text={"type": "string"},
-                idempotency_key={"type": "string"},
-                url={"type": "string"},
-                title={"type": "string"},
-            ),
-            "required": ["author", "text"],
-        },
         "CommentOutcome": _object(
             id={"type": "integer"},
             status={"enum": ["published", "pending", "rejected"]},
@@ -176,15 +169,13 @@ def _comment_paths() -> dict[str, Any]:
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in ("site", "thread")
     ]
-    page = {
-        "name": "page",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1},
-    }
+    query = [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in PageQuery.model_json_schema()["properties"].items()
+    ]
     listing = _object(
         comments={"type": "array", "items": _ref("Comment")},
-        next_page={"type": ["integer", "null"]},
+        next={"type": ["string", "null"], "description": "pass as ?after= for the next page"},
     )
     outcome = {"application/json": {"schema": _ref("CommentOutcome")}}
     return {
@@ -192,7 +183,7 @@ def _comment_paths() -> dict[str, Any]:
             "parameters": params,
             "get": {
                 "summary": "Published comments, oldest first, paginated",
-                "parameters": [page],
+                "parameters": query,
                 "responses": {"200": _json(listing), "404": _json(_ref("Error"))},
             },
             "post": {
@@ -204,6 +195,13 @@ def _comment_paths() -> dict[str, Any]:
                 "responses": {
                     "201": {"description": "published", "content": outcome},
                     "202": {"description": "held for review", "content": outcome},
+                    "400": {"description": "bad input or refused", **_json(_ref("Error"))},
+                    "403": {
+                        "description": "origin not allowed for the site",
+                        **_json(_ref("Error")),
+                    },
+                    "404": {"description": "no such site", **_json(_ref("Error"))},
+                    "413": {"description": "text over the length cap", **_json(_ref("Error"))},
                     "422": {"description": "rejected, with reasons", "content": outcome},
                     "429": {"description": "rate limited; see Retry-After", **_json(_ref("Error"))},
                 },
