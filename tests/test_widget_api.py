@@ -298,6 +298,22 @@ def test_other_origin_gets_no_cors_and_cannot_post(app: Flask, client: FlaskClie
     assert stored(app) == []
 
 
+def test_errors_carry_cors_headers_for_allowed_origins(db_url: str, tmp_path: Path) -> None:
+    app = make_app(db_url, tmp_path, WIDGET_RATE_LIMIT_ADDRESS="1/minute")
+    try:
+        client = app.test_client()
+        allowed = {"Origin": SITE_ORIGIN}
+        invalid = client.post(URL, json={"text": "no author"}, headers=allowed)
+        limited = post(client, "over the limit", headers=allowed)
+        assert (invalid.status_code, limited.status_code) == (422, 429)
+        for resp in (invalid, limited):
+            assert resp.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+        other = post(client, "x", headers={"Origin": "https://elsewhere.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+    finally:
+        dispose(app)
+
+
 def test_own_origin_is_always_allowed(client: FlaskClient) -> None:
     resp = post(client, "hi", headers={"Origin": "http://localhost"})
     assert resp.status_code == 201

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, send_from_directory
+from sqlalchemy.orm import Session
 
 from moderation import comments_service as service
 from moderation.storage import CommentStatus, Site, sites
@@ -129,25 +130,36 @@ def preflight(site: str, thread: str) -> Response:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    """Echo an allowed Origin back; responses vary by Origin."""
+    """Echo an allowed Origin back (errors included, so the widget can read them)."""
     if request.path.startswith("/api/"):
         response.vary.add("Origin")
-        if g.get("widget_cors_origin"):
-            response.headers["Access-Control-Allow-Origin"] = g.widget_cors_origin
+        origin = _allowed_origin()
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
     return response
 
 
-def _site(session: Any, slug: str, *, write: bool) -> Site:
+def _site(session: Session, slug: str, *, write: bool) -> Site:
     """The site (404 if unknown), after checking the request's Origin against it."""
     site = sites.get_site(session, slug)
     origin = request.headers.get("Origin")
-    if origin is None:
-        return site
-    if _origin_allowed(site, origin):
-        g.widget_cors_origin = origin
-    elif write:
+    allowed = origin is not None and _origin_allowed(site, origin)
+    g.widget_cors_origin = origin if allowed else None
+    if origin is not None and not allowed and write:
         raise OriginNotAllowed(f"origin {origin} may not post to site {slug!r}")
     return site
+
+
+def _allowed_origin() -> str | None:
+    """The request's Origin if the site allows it; looked up here when the view did not run."""
+    if "widget_cors_origin" in g:
+        return g.widget_cors_origin
+    origin = request.headers.get("Origin")
+    slug = (request.view_args or {}).get("site")
+    if not origin or not slug:
+        return None
+    site = sites.find_site(db.get_session(), slug)
+    return origin if site is not None and _origin_allowed(site, origin) else None
 
 
 def _origin_allowed(site: Site, origin: str) -> bool:
