@@ -330,7 +330,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{backend}: {args.submissions} submissions from {args.clients} clients (run {run})"
             )
+            load_before = os.getloadavg()[0]
             totals, seconds = run_clients(subs, args.clients, args.port, args)
+            print(
+                f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}"
+                f" on {os.cpu_count()} cores"
+            )
         finally:
             stop_server(server)
         rows = stored_rows(url, run)

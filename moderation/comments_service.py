@@ -43,7 +43,8 @@ class CommentDraft(BaseModel):
     idempotency_key: IdempotencyKey | None = None
     url: Annotated[str, Field(max_length=2048)] | None = None
     title: Annotated[str, Field(max_length=500)] | None = None
-    homepage: str = ""  # the honeypot: people never see it, so only bots fill it in
+    # The honeypot: people never see it, so only bots fill it in.
+    homepage: Annotated[str, Field(description="must be left empty")] = ""
 
     @property
     def is_bot(self) -> bool:
