@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
-from moderation.storage import Comment, CommentStatus
+from moderation.storage import Comment, CommentStatus, make_engine
 from web import db
 from web.widget import DEFAULT_ADDRESS_LIMIT
 
@@ -191,6 +193,19 @@ def test_thread_keys_may_contain_slashes(client: FlaskClient) -> None:
     url = "/api/v1/sites/default/threads/2026/11/ferry/comments"
     assert client.post(url, json={"author": "A", "text": "hi"}).status_code == 201
     assert [c["text"] for c in client.get(url).get_json()["comments"]] == ["hi"]
+
+
+def test_reading_does_not_wait_for_a_writer(app: Flask, client: FlaskClient, db_url: str) -> None:
+    post(client, "already here")
+    with make_engine(db_url).connect() as writer:  # holds SQLite's write lock (BEGIN IMMEDIATE)
+        writer.execute(sql("UPDATE sites SET name = 'busy'"))
+        started = time.perf_counter()
+        resp = client.get(URL, headers={"Origin": SITE_ORIGIN})
+        waited = time.perf_counter() - started
+        writer.rollback()
+    assert resp.status_code == 200 and len(resp.get_json()["comments"]) == 1
+    assert resp.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    assert waited < 1.0  # not the 5 s busy timeout
 
 
 @pytest.mark.parametrize("query", ["?limit=0", "?limit=101", "?limit=x", "?after=-1"])

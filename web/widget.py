@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from sqlalchemy.orm import Session
 
 from moderation import comments_service as service
-from moderation.storage import CommentStatus, Site, sites
+from moderation.storage import CommentStatus, Site, readonly_engine, sites
 from moderation.storage.comments import remote_hash
 
 from . import db
@@ -96,8 +96,9 @@ def _thread_key() -> str:
 def list_comments(site: str, thread: str) -> dict[str, Any]:
     """Published comments of a thread, oldest first: ``?after=<next>&limit=N``."""
     query = service.PageQuery.model_validate(request.args.to_dict())
-    site_row = _site(db.get_session(), site, write=False)
-    return service.published_page(db.get_session(), site_row, thread, query)
+    session = _reader()
+    site_row = _site(session, site, write=False)
+    return service.published_page(session, site_row, thread, query)
 
 
 @bp.post(COMMENTS, provide_automatic_options=False)
@@ -119,7 +120,7 @@ def create_comment(site: str, thread: str) -> tuple[dict[str, Any], int]:
 @bp.route(COMMENTS, methods=["OPTIONS"])
 def preflight(site: str, thread: str) -> Response:
     """CORS preflight: allowed origins may GET and POST JSON."""
-    _site(db.get_session(), site, write=True)
+    _site(_reader(), site, write=True)
     response = Response(status=204)
     del response.headers["Content-Type"]
     response.headers["Access-Control-Allow-Methods"] = "GET, POST"
@@ -158,8 +159,24 @@ def _allowed_origin() -> str | None:
     slug = (request.view_args or {}).get("site")
     if not origin or not slug:
         return None
-    site = sites.find_site(db.get_session(), slug)
+    site = sites.find_site(_reader(), slug)
     return origin if site is not None and _origin_allowed(site, origin) else None
+
+
+def _reader() -> Session:
+    """A read-only session for this request: on SQLite its BEGIN is deferred, so page loads
+    read the WAL snapshot instead of queueing for the write lock behind submissions."""
+    if "widget_reader" not in g:
+        g.widget_reader = Session(bind=readonly_engine(db.engine()))
+    session: Session = g.widget_reader
+    return session
+
+
+@bp.teardown_request
+def _close_reader(_exc: BaseException | None = None) -> None:
+    session = g.pop("widget_reader", None)
+    if session is not None:
+        session.close()
 
 
 def _origin_allowed(site: Site, origin: str) -> bool:
