@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,10 @@ def wait_ready(port: int, path: str, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} did not become ready")
 
 
-def load_wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> float:
+Load = tuple[float, int]  # (requests per second, requests answered)
+
+
+def load_wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> Load:
     script = (
         "wrk.method = 'POST'\nwrk.body = [["
         + BODY
@@ -82,10 +86,11 @@ def load_wrk(url: str, headers: dict[str, str], duration: int, connections: int)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rps, int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
 
-def load_threads(url: str, headers: dict[str, str], duration: int, connections: int) -> float:
+def load_threads(url: str, headers: dict[str, str], duration: int, connections: int) -> Load:
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     path = "/" + url.split("/", 3)[3]
     count = [0] * connections
@@ -105,7 +110,29 @@ def load_threads(url: str, headers: dict[str, str], duration: int, connections: 
         t.start()
     for t in threads:
         t.join()
-    return sum(count) / duration
+    return sum(count) / duration, sum(count)
+
+
+def cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of a gunicorn master and its live workers (Linux /proc)."""
+    pids = [master_pid]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    load: Callable[..., Load], url: str, headers: dict[str, str], args: argparse.Namespace, pid: int
+) -> tuple[float, float]:
+    """req/s, and server CPU milliseconds per request (robust to other load on the machine)."""
+    before = cpu_seconds(pid)
+    rps, count = load(url, headers, args.duration, args.connections)
+    return rps, (cpu_seconds(pid) - before) * 1000 / max(count, 1)
 
 
 def api_key(env: dict[str, str]) -> str:
@@ -150,11 +177,11 @@ def main() -> None:
         key = api_key(env)
         json_type = {"Content-Type": "application/json"}
         headers = {**json_type, "Authorization": f"Bearer {key}"}
-        load("http://127.0.0.1:18081/api/v1/moderate", headers, 2, args.connections)  # warm up
-        api = load(
-            "http://127.0.0.1:18081/api/v1/moderate", headers, args.duration, args.connections
-        )
-        base = load("http://127.0.0.1:18082/", json_type, args.duration, args.connections)
+        api_url, base_url = "http://127.0.0.1:18081/api/v1/moderate", "http://127.0.0.1:18082/"
+        load(api_url, headers, 2, args.connections)  # warm up
+        load(base_url, json_type, 2, args.connections)
+        api, api_cpu = measure(load, api_url, headers, args, procs[0].pid)
+        base, base_cpu = measure(load, base_url, json_type, args, procs[1].pid)
     finally:
         for p in procs:
             p.terminate()
@@ -166,9 +193,11 @@ def main() -> None:
         f"client: {client}, {args.connections} connections, {args.duration}s each; "
         f"gunicorn sync, {workers} workers, {os.cpu_count()} CPUs"
     )
-    print(f"trivial Flask JSON endpoint: {base:9.1f} req/s")
-    print(f"POST /api/v1/moderate:       {api:9.1f} req/s")
-    print(f"ratio: {api / base:.1%} (target ≥ 50%)")
+    print(f"trivial Flask JSON endpoint: {base:9.1f} req/s  {base_cpu:6.3f} CPU ms/request")
+    print(f"POST /api/v1/moderate:       {api:9.1f} req/s  {api_cpu:6.3f} CPU ms/request")
+    print(
+        f"ratio: {api / base:.1%} by req/s (target ≥ 50%); {base_cpu / api_cpu:.1%} by CPU per request"
+    )
 
 
 if __name__ == "__main__":

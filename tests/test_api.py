@@ -161,6 +161,10 @@ def test_security_headers_and_request_id(client, key):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"]
     assert len(resp.headers["X-Request-Id"]) == 32
+    assert (
+        moderate(client, key, {"text": "hi"}).headers["X-Request-Id"]
+        != resp.headers["X-Request-Id"]
+    )
     echoed = client.get("/healthz", headers={"X-Request-Id": "abc-123"})
     assert echoed.headers["X-Request-Id"] == "abc-123"
 
