@@ -22,8 +22,7 @@ XSS_TEXT = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
 
 def open_demo(page: Any, server: LiveServer) -> None:
     page.goto(server.url + "/demo")
-    page.get_by_label("Comment", exact=True).wait_for()
-    page.locator(".mw-empty, .mw-comment").first.wait_for()
+    page.locator(".mw[data-state=ready]").wait_for()  # the first page of comments is in
 
 
 def write(page: Any, author: str, text: str) -> None:
@@ -210,7 +209,44 @@ def test_script_in_head_renders_in_the_body(
         lambda route: route.fulfill(content_type="text/html", body=html),
     )
     page.goto(live_server.url + "/elsewhere")
-    page.locator(".mw-empty").wait_for()
+    page.locator(".mw[data-state=ready]").wait_for()
     assert page.locator("head .mw").count() == 0
     where = "#moderation-comments > .mw" if container else "body > .mw:last-child"
     assert page.locator(where).count() == 1
+
+
+def test_show_more_loads_the_next_page(page: Any, live_server: LiveServer) -> None:
+    api = live_server.app.test_client()
+    url = "/api/v1/sites/default/threads/demo-article/comments"
+    for i in range(55):
+        assert api.post(url, json={"author": "Reader", "text": f"comment {i}"}).status_code == 201
+    open_demo(page, live_server)
+    more = page.get_by_role("button", name="Show more comments")
+    assert page.locator(".mw-comment").count() == 50 and more.is_visible()
+    more.click()
+    page.locator(".mw-comment").nth(54).wait_for()
+    texts = page.locator(".mw-comment .mw-text").all_inner_texts()
+    assert texts == [f"comment {i}" for i in range(55)]
+    assert not more.is_visible()
+
+
+def test_rate_limited_author_is_told_to_wait_and_keeps_the_draft(
+    page: Any, live_server: LiveServer
+) -> None:
+    open_demo(page, live_server)
+    page.route(
+        "**/comments",
+        lambda route: (
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "42"},
+                content_type="application/json",
+                body='{"error": "too_many_requests", "message": "10 per 1 minute"}',
+            )
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    write(page, "Hal", "One more thought.")
+    assert "try again in 42 seconds" in status(page, "error").inner_text()
+    assert page.get_by_label("Comment", exact=True).input_value() == "One more thought."

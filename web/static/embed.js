@@ -161,6 +161,7 @@
         self.next = body.next || null;
         self.more.hidden = !self.next;
         self.refreshEmpty();
+        self.root.setAttribute("data-state", "ready");
       })
       .catch(function () {
         self.empty.hidden = false;
