@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+import redis
 from flask.testing import FlaskClient
 
 from moderation import load_scorer
+from moderation.settings import Settings
 from tests.webtools import add_site, bearer, make_app, revoke
 
 SECRET_TEXT = "zorblax secret comment body"
@@ -153,6 +156,39 @@ def test_rate_limit_is_per_key(db_url, tmp_path, key):
     assert moderate(client, key, {"text": "hi"}).status_code == 200
     assert moderate(client, key, {"text": "hi"}).status_code == 429
     assert moderate(client, other, {"text": "hi"}).status_code == 200
+
+
+def redis_url() -> str:
+    """The test Redis (database 15), or skip."""
+    url = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis unreachable at {url}: {exc}")
+    return url
+
+
+def test_rate_limits_are_shared_through_redis(db_url, tmp_path, key):
+    settings = Settings(tmp_path, db_url, "s" * 32, redis_url=redis_url())
+    one, two = (
+        make_app(db_url, tmp_path, SETTINGS=settings, API_RATE_LIMIT="2/minute").test_client()
+        for _ in range(2)
+    )
+    assert moderate(one, key, {"text": "hi"}).status_code == 200
+    assert moderate(two, key, {"text": "hi"}).status_code == 200
+    assert moderate(one, key, {"text": "hi"}).status_code == 429
+
+
+def test_proxy_hops_take_the_address_from_x_forwarded_for(db_url, tmp_path):
+    settings = Settings(tmp_path, db_url, "s" * 32, proxy_hops=1)
+    client = make_app(db_url, tmp_path, SETTINGS=settings, API_RATE_LIMIT="1/minute").test_client()
+
+    def anonymous(address: str) -> int:
+        headers = {"X-Forwarded-For": address}
+        return client.post("/api/v1/moderate", json={"text": "hi"}, headers=headers).status_code
+
+    assert [anonymous("203.0.113.1"), anonymous("203.0.113.2")] == [401, 401]
+    assert anonymous("203.0.113.1") == 429
 
 
 def test_security_headers_and_request_id(client, key):

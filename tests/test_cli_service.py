@@ -140,3 +140,9 @@ def test_serve_migrates_a_fresh_database_and_serves(tmp_path, capsys, monkeypatc
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+def test_serve_refuses_bad_settings_before_starting(monkeypatch, env, capsys):
+    monkeypatch.setenv("MODERATION_API_RATE_LIMIT", "lots")
+    code, _, err = run(capsys, "serve", "--port", str(free_port()))
+    assert code == 2 and "MODERATION_API_RATE_LIMIT" in err

@@ -136,6 +136,12 @@ def test_missing_or_wrong_key_is_401_in_perspectives_shape(client, url):
     assert resp.get_json()["error"]["status"] == "UNAUTHENTICATED"
 
 
+def test_unknown_method_is_perspectives_404(client, key):
+    resp = client.post(f"/v1alpha1/comments:translate?key={key}", json={})
+    assert resp.status_code == 404
+    assert resp.get_json()["error"]["status"] == "NOT_FOUND"
+
+
 def test_bad_body_is_perspectives_error(client, key):
     resp = client.post(f"{ANALYZE}?key={key}", json={"comment": {}})
     assert resp.status_code == 422
