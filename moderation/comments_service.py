@@ -1,13 +1,14 @@
 """Reader comments: submit (validate → score with the site's scorer → store with the verdict) and read.
 
-The caller owns the transaction (one short write transaction per submission); nothing here
-knows about HTTP. A submission with an idempotency key the site has already seen returns the
+Reads happen on the session the caller gives; the one short write transaction per submission
+comes from the caller's ``write()`` (a unit of work), so nothing here knows about HTTP. A submission with an idempotency key the site has already seen returns the
 first result again, as it was decided then, even if a moderator has since changed the status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -87,19 +88,37 @@ class Outcome:
 
 
 def submit(
-    session: Session,
+    reads: Session,
+    write: Callable[[], AbstractContextManager[Session]],
     site: Site,
     thread_key: str,
     draft: CommentDraft,
     scorer: TextScorer,
     remote: str | None = None,
 ) -> Outcome:
-    """Score and store one submission (or replay the first result of its idempotency key)."""
+    """Score and store one submission (or replay the first result of its idempotency key).
+
+    The replay check and the scoring use ``reads``; only storing runs in ``write()``'s
+    transaction, so SQLite's write lock is held for the inserts and the commit alone.
+    """
     if draft.idempotency_key is not None:
-        earlier = comment_store.find_by_idempotency_key(session, site, draft.idempotency_key)
+        earlier = comment_store.find_by_idempotency_key(reads, site, draft.idempotency_key)
         if earlier is not None:
             return _first_result(earlier)
     verdict = scorer.score(draft.text)  # raises InvalidText / TextTooLong: nothing stored
+    with write() as session:
+        return _store(session, site, thread_key, draft, verdict, remote)
+
+
+def _store(
+    session: Session,
+    site: Site,
+    thread_key: str,
+    draft: CommentDraft,
+    verdict: Verdict,
+    remote: str | None,
+) -> Outcome:
+    """Insert the comment with its verdict (the unique key settles a race with a retry)."""
     thread = thread_store.get_or_create_thread(session, site, thread_key, draft.url, draft.title)
     comment, created = comment_store.submit_comment(
         session,

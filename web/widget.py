@@ -109,9 +109,10 @@ def create_comment(site: str, thread: str) -> tuple[dict[str, Any], int]:
     draft = service.CommentDraft.model_validate(request.get_json(force=True, silent=False))
     if draft.is_bot:
         raise Refused("submission refused")
-    with db.write() as session:
-        site_row = _site(session, site, write=True)
-        outcome = service.submit(session, site_row, thread, draft, _scorer(site_row), _remote())
+    reads = _reader()
+    site_row = _site(reads, site, write=True)
+    scorer = _scorer(site_row)
+    outcome = service.submit(reads, db.write, site_row, thread, draft, scorer, _remote())
     if outcome.verdict is not None:
         _count(outcome)
     return outcome.public(), STATUS_CODES[outcome.status]
