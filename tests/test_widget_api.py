@@ -403,3 +403,12 @@ def test_demo_page_embeds_the_widget_under_a_strict_csp(client: FlaskClient) -> 
 def test_stylesheet_is_served(client: FlaskClient) -> None:
     resp = client.get("/static/embed.css")
     assert resp.status_code == 200 and resp.mimetype == "text/css"
+
+
+def test_decisions_are_counted_in_the_metrics(client: FlaskClient) -> None:
+    post(client, "fine", idempotency_key="draft-metrics")
+    post(client, "fine", idempotency_key="draft-metrics")  # a replay is not a new decision
+    post(client, f"x {REJECT}")
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'decision="approve",source="widget"} 1.0' in metrics
+    assert 'decision="reject",source="widget"} 1.0' in metrics

@@ -3,7 +3,10 @@
 CORS is per site: a browser may call the API from the service's own origin or from one of the
 origins stored on the site row. Another origin gets no CORS headers, and its POSTs are refused
 (403) so a plain form post from elsewhere cannot write either. Submissions are rate-limited per
-client address and per thread (``WIDGET_RATE_LIMIT_ADDRESS`` / ``WIDGET_RATE_LIMIT_THREAD``).
+client address and per thread (app config ``WIDGET_RATE_LIMIT_ADDRESS`` / ``WIDGET_RATE_LIMIT_THREAD``).
+
+Reads (the comment list, preflights, the replay check) use a read-only session, so on SQLite they
+never queue for the write lock; only storing a submission runs in ``db.write()``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from . import db
 from .apikeys import Caller, scorer_for
 from .errors import ApiError
 from .limits import client_address, limiter
+from .metrics import record_decisions
 
 bp = Blueprint("widget", __name__)
 
@@ -114,7 +118,7 @@ def create_comment(site: str, thread: str) -> tuple[dict[str, Any], int]:
     scorer = _scorer(site_row)
     outcome = service.submit(reads, db.write, site_row, thread, draft, scorer, _remote())
     if outcome.verdict is not None:
-        _count(outcome)
+        record_decisions([outcome.verdict], "widget")
     return outcome.public(), STATUS_CODES[outcome.status]
 
 
@@ -194,11 +198,3 @@ def _scorer(site: Site) -> service.TextScorer:
 def _remote() -> str:
     """A keyed hash of the client's address (the address itself is never stored)."""
     return remote_hash(client_address(), current_app.config.get("SECRET_KEY") or "")
-
-
-def _count(outcome: service.Outcome) -> None:
-    """Count the decision in the metrics, when the app has them."""
-    if "metrics" in current_app.extensions and outcome.verdict is not None:
-        from .metrics import record_decisions
-
-        record_decisions([outcome.verdict], "widget")
