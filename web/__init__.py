@@ -10,7 +10,8 @@ key                         meaning
 SETTINGS                    a ready ``Settings`` (default: ``Settings.from_env()``)
 DATABASE_URL                overrides ``settings.database_url``
 SCORER                      a ready scorer (default: ``load_scorer(settings.model_dir)``)
-API_RATE_LIMIT              per API key, shared by the three API families (default below)
+API_RATE_LIMIT              per API key, shared by the three API families (default:
+                            MODERATION_API_RATE_LIMIT, else 600/minute)
 API_KEY_CACHE_SECONDS       how long a worker trusts a verified key (default 5)
 RATELIMIT_ENABLED           False turns rate limiting off (default True)
 ==========================  ============================================================
