@@ -250,3 +250,31 @@ def test_rate_limited_author_is_told_to_wait_and_keeps_the_draft(
     write(page, "Hal", "One more thought.")
     assert "try again in 42 seconds" in status(page, "error").inner_text()
     assert page.get_by_label("Comment", exact=True).input_value() == "One more thought."
+
+
+def test_editing_during_a_retry_calls_it_off(page: Any, live_server: LiveServer) -> None:
+    open_demo(page, live_server)
+    bodies: list[dict[str, Any]] = []
+
+    def first_fails(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(
+        "**/comments",
+        lambda route: first_fails(route) if route.request.method == "POST" else route.continue_(),
+    )
+    write(page, "Ivy", "first version")
+    status(page, "retry")
+    page.get_by_label("Comment", exact=True).fill("second version")
+    assert "has changed" in status(page, "error").inner_text()
+    page.wait_for_timeout(1500)  # past the first retry's delay: nothing is re-sent
+    assert len(bodies) == 1
+    page.get_by_role("button", name="Post comment").click()
+    status(page, "published")
+    assert bodies[1]["text"] == "second version"
+    assert bodies[1]["idempotency_key"] != bodies[0]["idempotency_key"]
+    assert [c.text for c in stored(live_server)] == ["second version"]

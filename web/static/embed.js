@@ -116,9 +116,10 @@
       event.preventDefault();
       self.submit();
     });
-    // An edited draft is a new submission: it gets a new idempotency key.
+    // An edited draft is a new submission: it gets a new key, and a pending retry of the old
+    // text is called off.
     [this.author, this.text].forEach(function (input) {
-      input.addEventListener("input", function () { self.draftKey = null; });
+      input.addEventListener("input", function () { self.draftChanged(); });
     });
     this.form = form;
     return form;
@@ -194,6 +195,7 @@
 
   Widget.prototype.submit = function () {
     clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     var author = this.author.value.trim();
     var text = this.text.value;
     if (!author || !text.trim()) {
@@ -201,10 +203,8 @@
       (author ? this.text : this.author).focus();
       return;
     }
-    if (!this.draftKey) {
-      this.draftKey = newKey();
-      this.attempt = 0;
-    }
+    if (!this.draftKey) this.draftKey = newKey();
+    this.attempt = 0; // a press of the button starts a fresh series of retries
     this.send({ author: author, text: text, idempotency_key: this.draftKey, homepage: this.trap.value,
       url: window.location.href, title: document.title });
   };
@@ -232,7 +232,9 @@
   Widget.prototype.outcome = function (resp, body, payload) {
     if (resp.status >= 500) return this.retryLater(payload, null);
     if (body.status === "published") return this.published(body, payload);
-    if (body.status === "pending") return this.done("Thanks! Your comment is awaiting review by a moderator.", "pending");
+    if (body.status === "pending") {
+      return this.done("Thanks! Your comment is awaiting review by a moderator.", "pending", payload);
+    }
     if (body.status === "rejected") return this.rejected(body);
     if (resp.status === 429) {
       var wait = parseInt(resp.headers.get("Retry-After"), 10) || 60;
@@ -245,13 +247,23 @@
   Widget.prototype.published = function (body, payload) {
     this.append({ id: body.id, author: payload.author, text: payload.text, created_at: body.created_at }, true);
     this.refreshEmpty();
-    this.done("Thanks! Your comment is published.", "published");
+    this.done("Thanks! Your comment is published.", "published", payload);
   };
 
-  Widget.prototype.done = function (message, kind) {
-    this.text.value = "";
-    this.draftKey = null;
+  Widget.prototype.done = function (message, kind, payload) {
+    if (this.text.value === payload.text) {
+      this.text.value = ""; // sent: clear the box, unless the author has started something new
+      this.draftKey = null;
+    }
     this.say(message, kind);
+  };
+
+  Widget.prototype.draftChanged = function () {
+    this.draftKey = null;
+    if (this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.say("Your comment has changed: press “Post comment” to send it.", "error");
   };
 
   Widget.prototype.rejected = function (body) {
@@ -269,7 +281,10 @@
     var delay = RETRY_DELAYS_MS[this.attempt++];
     this.say("Could not reach the comment server. Your comment is kept; retrying in " +
       Math.round(delay / 1000) + " s…", "retry");
-    this.retryTimer = setTimeout(function () { self.send(payload); }, delay);
+    this.retryTimer = setTimeout(function () {
+      self.retryTimer = null;
+      self.send(payload);
+    }, delay);
   };
 
   Widget.prototype.setBusy = function (busy) {
