@@ -225,12 +225,12 @@
       })
       .catch(function () {
         self.setBusy(false);
-        self.retryLater(payload, null);
+        self.retryLater(payload);
       });
   };
 
   Widget.prototype.outcome = function (resp, body, payload) {
-    if (resp.status >= 500) return this.retryLater(payload, null);
+    if (resp.status >= 500) return this.retryLater(payload);
     if (body.status === "published") return this.published(body, payload);
     if (body.status === "pending") {
       return this.done("Thanks! Your comment is awaiting review by a moderator.", "pending", payload);
@@ -273,6 +273,11 @@
 
   Widget.prototype.retryLater = function (payload) {
     var self = this;
+    if (payload.idempotency_key !== this.draftKey) { // edited while the request was out
+      this.say("Could not reach the comment server. Your edited comment is kept; " +
+        "press “Post comment” to send it.", "error");
+      return;
+    }
     if (this.attempt >= RETRY_DELAYS_MS.length) {
       this.say("We still cannot reach the comment server. Your comment is kept in the box; " +
         "press “Post comment” to try again.", "error");
