@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
-from moderation.storage import Comment, CommentStatus, make_engine
+from moderation import load_scorer
+from moderation.storage import Comment, CommentStatus, make_engine, sites
 from web import db
 from web.widget import DEFAULT_ADDRESS_LIMIT
 
@@ -412,3 +413,19 @@ def test_decisions_are_counted_in_the_metrics(client: FlaskClient) -> None:
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'decision="approve",source="widget"} 1.0' in metrics
     assert 'decision="reject",source="widget"} 1.0' in metrics
+
+
+def test_the_sites_own_word_list_applies(db_url: str, tmp_path: Path) -> None:
+    app = make_app(db_url, tmp_path, SCORER=load_scorer(tmp_path / "no-model"))
+    try:
+        with app.app_context(), db.write() as session:
+            sites.update_site_settings(
+                session, sites.get_site(session, "default"), deny_words=["ferryman"]
+            )
+        client = app.test_client()
+        resp = post(client, "Ask the ferryman.")
+        assert resp.status_code == 422
+        assert any("ferryman" in reason for reason in resp.get_json()["reasons"])
+        assert post(client, "Ask the captain.").status_code == 202  # no model: held, never approved
+    finally:
+        dispose(app)
