@@ -14,6 +14,7 @@ from moderation.settings import Settings
 from tests.webtools import add_site, bearer, make_app, revoke
 
 SECRET_TEXT = "zorblax secret comment body"
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -67,6 +68,8 @@ def test_batch_keeps_order(client, key):
         {"texts": []},
         {"texts": ["x"] * 101},
         {"text": 42},
+        {"text": "lone \ud800 surrogate"},
+        {"texts": ["fine", "\udfff"]},
         ["not", "an", "object"],
     ],
 )
@@ -80,6 +83,15 @@ def test_non_json_body_is_400(client, key):
     resp = client.post("/api/v1/moderate", data="text=hi", headers=bearer(key))
     assert resp.status_code == 400
     assert set(resp.get_json()) == {"error", "message"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/moderate", "/v1/moderations", "/v1alpha1/comments:analyze"]
+)
+def test_absurdly_nested_json_is_400_not_500(client, key, path):
+    body = b"[" * 100_000 + b"]" * 100_000
+    resp = client.post(f"{path}?key={key}", data=body, headers=bearer(key) | JSON)
+    assert resp.status_code == 400
 
 
 def test_blank_text_is_400(client, key):

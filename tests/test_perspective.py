@@ -196,5 +196,7 @@ def test_suggestscore_refuses_bad_input(client, db_url, key):
     out_of_range["attributeScores"]["TOXICITY"]["summaryScore"]["value"] = 3
     assert client.post(f"{SUGGEST}?key={key}", json=unsupported).status_code == 400
     assert client.post(f"{SUGGEST}?key={key}", json=out_of_range).status_code == 422
+    surrogate = coral_suggest("lone \ud800", toxic=True)
+    assert client.post(f"{SUGGEST}?key={key}", json=surrogate).status_code == 422
     assert client.post(SUGGEST, json=coral_suggest("hmm", toxic=True)).status_code == 401
     assert labels(db_url) == []

@@ -35,6 +35,7 @@ GRPC_STATUS = {
     413: "INVALID_ARGUMENT",
     422: "INVALID_ARGUMENT",
     429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
     503: "UNAVAILABLE",
 }
 
@@ -129,6 +130,12 @@ def _http(exc: HTTPException) -> Response | HTTPException:
     return response
 
 
+def _too_deep(exc: RecursionError) -> Response:
+    # JSON nested thousands deep exhausts the parser's recursion: bad input, not a server fault.
+    log.warning("recursion limit hit while handling a request: %s", exc)
+    return error_response(400, "too_deeply_nested", "the request body is nested too deeply")
+
+
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http(exc)  # type: ignore[return-value]
@@ -142,4 +149,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(ApiError, _api)
     app.register_error_handler(ValidationError, _validation)
     app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(Exception, _unexpected)

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 MAX_BATCH = 100
+
+
+def _encodable(value: str) -> str:
+    """Refuse unpaired surrogates (JSON allows ``"\\ud800"``; no database can store them)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (an unpaired surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class _Body(BaseModel):
@@ -23,8 +35,8 @@ class _Body(BaseModel):
 class ModerateRequest(_Body):
     """``{"text": ...}`` or ``{"texts": [...]}`` (1 to 100), not both."""
 
-    text: str | None = None
-    texts: Annotated[list[str], Field(min_length=1, max_length=MAX_BATCH)] | None = None
+    text: Text | None = None
+    texts: Annotated[list[Text], Field(min_length=1, max_length=MAX_BATCH)] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> ModerateRequest:
@@ -37,7 +49,7 @@ class ModerateRequest(_Body):
 
 
 class TextEntry(_Body):
-    text: str
+    text: Text
     type: Literal["PLAIN_TEXT"] = "PLAIN_TEXT"
 
 
@@ -89,13 +101,13 @@ class TextInput(_Body):
     """A multi-modal input item; only ``{"type": "text"}`` items are supported."""
 
     type: Literal["text"]
-    text: str
+    text: Text
 
 
 class ModerationRequest(_Body):
     """``/v1/moderations``: a string, a list of strings, or a list of text items."""
 
-    input: str | Annotated[list[str | TextInput], Field(min_length=1, max_length=MAX_BATCH)]
+    input: Text | Annotated[list[Text | TextInput], Field(min_length=1, max_length=MAX_BATCH)]
     model: str | None = None
 
     def texts(self) -> list[str]:
