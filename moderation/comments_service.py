@@ -42,7 +42,8 @@ class CommentDraft(BaseModel):
     author: Author
     text: str
     idempotency_key: IdempotencyKey | None = None
-    url: Annotated[str, Field(max_length=2048)] | None = None
+    # The article's address, shown to moderators: http(s) only, never javascript: and the like.
+    url: Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s]+$")] | None = None
     title: Annotated[str, Field(max_length=500)] | None = None
     # The honeypot: people never see it, so only bots fill it in.
     homepage: Annotated[str, Field(description="must be left empty")] = ""

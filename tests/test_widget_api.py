@@ -233,6 +233,8 @@ def test_bad_page_parameters(client: FlaskClient, query: str) -> None:
             422,
             "idempotency_key",
         ),
+        ({"author": "Ann", "text": "hi", "url": "javascript:alert(1)"}, 422, "url"),
+        ({"author": "Ann", "text": "hi", "title": "t" * 501}, 422, "title"),
         ({"author": "Ann", "text": "   "}, 400, "empty"),
         ({"author": "Ann", "text": "a\x00b"}, 400, "NUL"),
         ({"author": "A\x00n", "text": "hi"}, 400, "NUL"),

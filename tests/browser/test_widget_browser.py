@@ -21,7 +21,7 @@ XSS_TEXT = "<script>alert(1)</script> and <img src=x onerror=alert(1)>"
 
 
 def open_demo(page: Any, server: LiveServer) -> None:
-    page.goto(server.url + "/demo")
+    page.goto(server.url + "/demo?utm_source=test#comments")
     page.locator(".mw[data-state=ready]").wait_for()  # the first page of comments is in
 
 
@@ -134,6 +134,8 @@ def test_network_failure_keeps_the_draft_and_retries_with_the_same_key(
     status(page, "published")
     assert len(bodies) == 2
     assert bodies[0]["idempotency_key"] == bodies[1]["idempotency_key"]
+    assert bodies[0]["url"] == live_server.url + "/demo"  # no query or fragment
+    assert bodies[0]["title"].startswith("Harbour town votes")
     assert len(stored(live_server)) == 1
 
 

@@ -206,8 +206,15 @@
     if (!this.draftKey) this.draftKey = newKey();
     this.attempt = 0; // a press of the button starts a fresh series of retries
     this.send({ author: author, text: text, idempotency_key: this.draftKey, homepage: this.trap.value,
-      url: window.location.href, title: document.title });
+      url: pageUrl(), title: document.title.slice(0, 500) || null });
   };
+
+  // The article's address for moderators: no query or fragment (tracking, tokens), http(s) only.
+  function pageUrl() {
+    var loc = window.location;
+    if (loc.protocol !== "http:" && loc.protocol !== "https:") return null;
+    return (loc.origin + loc.pathname).slice(0, 2048);
+  }
 
   Widget.prototype.send = function (payload) {
     var self = this;
