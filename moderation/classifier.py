@@ -1,17 +1,170 @@
-"""The trained classifier: load (skops, pinned trusted types, sha256-checked) and fast inference.
+"""The trained classifier: build, save and load (skops, pinned trusted types, sha256-checked) and fast inference.
 
-PLACEHOLDER: the interface below is fixed; the implementation is being written.
+Training uses stock scikit-learn: one ``Pipeline(features, LogisticRegression)`` per category, all
+sharing one fitted ``FeatureUnion`` of a word (1–2) and a char_wb (2–5) ``TfidfVectorizer``. Their input is
+``features.mark(fold(text).text)``.
+
+Inference does not call scikit-learn: sklearn's transform + predict_proba cost ~2 ms per call. At load,
+``FastLinear`` takes the vectorisers' vocabularies, idf and each head's coefficients and computes the same
+numbers (same analyzers, sublinear tf, idf, l2 norm per vectoriser, dot product, sigmoid) with a cache of
+each word's char n-grams. ``tests/test_classifier.py`` checks equality with the pipelines to 1e-9.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
 
+from .categories import CATEGORIES
 from .errors import ModelRefused
+from .features import MARKER_LABELS, mark
 
+MODEL_NAME = "moderation"
+WORD_TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+# Every type a model file may contain. A file holding anything else is refused before loading.
+TRUSTED_TYPES: list[str] = [
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "builtins.NoneType",
+    "numpy.ndarray",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int32",
+    "numpy.int64",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+]
+
+
+def build_features(*, word_max_features: int = 150_000, char_max_features: int = 250_000,
+                   min_df: int = 2) -> FeatureUnion:
+    """The shared vectoriser: word 1–2-grams and char_wb 2–5-grams, sublinear tf-idf, l2 each."""
+    common: dict[str, Any] = {"lowercase": False, "sublinear_tf": True, "min_df": min_df,
+                              "dtype": np.float64}
+    word = TfidfVectorizer(analyzer="word", token_pattern=WORD_TOKEN_PATTERN, ngram_range=(1, 2),
+                           max_features=word_max_features, **common)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), max_features=char_max_features,
+                           **common)
+    return FeatureUnion([("word", word), ("char", char)])
+
+
+def build_head(*, C: float = 4.0, seed: int = 0) -> LogisticRegression:
+    """One category's head: L2 logistic regression (linear, reasonably calibrated)."""
+    return LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=seed)
+
+
+# --- the fast path -------------------------------------------------------------------------------
+
+class FastLinear:
+    """Pure numpy/scipy re-implementation of the fitted pipelines' ``predict_proba``."""
+
+    def __init__(self, pipelines: Mapping[str, Pipeline]) -> None:
+        union: FeatureUnion = pipelines[CATEGORIES[0]].named_steps["features"]
+        self._word: TfidfVectorizer = union.transformer_list[0][1]
+        self._char: TfidfVectorizer = union.transformer_list[1][1]
+        self._token = re.compile(self._word.token_pattern)
+        self._wv: dict[str, int] = self._word.vocabulary_
+        self._cv: dict[str, int] = self._char.vocabulary_
+        self._nw = len(self._wv)
+        coef = np.vstack([pipelines[c].named_steps["clf"].coef_.ravel() for c in CATEGORIES]).T
+        self.coef_word = np.ascontiguousarray(coef[: self._nw])
+        self.coef_char = np.ascontiguousarray(coef[self._nw :])
+        self.intercept = np.array([pipelines[c].named_steps["clf"].intercept_[0] for c in CATEGORIES])
+        self.idf_word, self.idf_char = self._word.idf_, self._char.idf_
+        self._char_cache: dict[str, list[int]] = {}
+
+    def decision(self, marked: Sequence[str]) -> np.ndarray:
+        """Linear scores (n, 3) for marked texts."""
+        xw, xc = self.transform(marked)
+        return np.asarray(xw @ self.coef_word + xc @ self.coef_char) + self.intercept
+
+    def transform(self, marked: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The two l2-normalised tf-idf blocks, as the vectorisers would produce them."""
+        word_rows = [self._word_ids(t) for t in marked]
+        char_rows = [self._char_ids(t) for t in marked]
+        return (_tfidf(word_rows, self._nw, self.idf_word),
+                _tfidf(char_rows, len(self._cv), self.idf_char))
+
+    def word_ngrams(self, text: str) -> list[str]:
+        """The word analyzer: tokens then bigrams (lowercase=False, no stop words)."""
+        tokens = self._token.findall(text)
+        return tokens + [" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
+
+    def _word_ids(self, text: str) -> list[int]:
+        vocab = self._wv
+        return [vocab[g] for g in self.word_ngrams(text) if g in vocab]
+
+    def _char_ids(self, text: str) -> list[int]:
+        ids: list[int] = []
+        for w in text.split():
+            ids.extend(self.char_ids_of_word(w))
+        return ids
+
+    def char_ids_of_word(self, word: str) -> list[int]:
+        """Vocabulary ids of one word's char_wb n-grams (cached: words repeat across comments)."""
+        hit = self._char_cache.get(word)
+        if hit is None:
+            vocab = self._cv
+            hit = [vocab[g] for g in char_wb_ngrams(word) if g in vocab]
+            if len(self._char_cache) > 500_000:
+                self._char_cache.clear()
+            self._char_cache[word] = hit
+        return hit
+
+
+def char_wb_ngrams(word: str, min_n: int = 2, max_n: int = 5) -> list[str]:
+    """scikit-learn's ``_char_wb_ngrams`` for one whitespace-free word, line for line."""
+    w = " " + word + " "
+    w_len = len(w)
+    out = []
+    for n in range(min_n, max_n + 1):
+        offset = 0
+        out.append(w[offset : offset + n])
+        while offset + n < w_len:
+            offset += 1
+            out.append(w[offset : offset + n])
+        if offset == 0:
+            break
+    return out
+
+
+def _tfidf(rows: list[list[int]], n_features: int, idf: np.ndarray) -> sp.csr_matrix:
+    """Counts → 1 + log(tf) → × idf → row l2 norm (rows of zeros stay zero)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(indptr[-1]))
+    x = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_features))
+    x.sum_duplicates()
+    x.data = (np.log(x.data) + 1.0) * idf[x.indices]
+    row = np.repeat(np.arange(len(rows)), np.diff(x.indptr))
+    norms = np.sqrt(np.bincount(row, weights=x.data**2, minlength=len(rows)))
+    norms[norms == 0.0] = 1.0
+    x.data /= norms[row]
+    return x
+
+
+# --- the loaded model ----------------------------------------------------------------------------
 
 class Classifier:
     """A loaded model. Inputs are *folded* texts (``moderation.text.fold(t).text``)."""
@@ -19,15 +172,179 @@ class Classifier:
     version: str
     thresholds: dict[str, tuple[float, float]]  # category -> (review_at, reject_at), from the sidecar
 
+    def __init__(self, pipelines: Mapping[str, Pipeline], meta: Mapping[str, Any]) -> None:
+        self.pipelines = dict(pipelines)
+        self.meta = dict(meta)
+        self.version = str(meta.get("version", "unknown"))
+        self.thresholds = {c: (float(t[0]), float(t[1]))
+                           for c, t in meta.get("thresholds", {}).items()}
+        self._fast = FastLinear(self.pipelines)
+
     def predict_proba(self, folded_texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n, 3), columns in ``CATEGORIES`` order."""
-        raise NotImplementedError
+        if len(folded_texts) == 0:
+            return np.zeros((0, len(CATEGORIES)))
+        return expit(self._fast.decision([mark(t) for t in folded_texts]))
+
+    def predict_proba_sklearn(self, folded_texts: Sequence[str]) -> np.ndarray:
+        """The same numbers through the scikit-learn pipelines (slow; the reference)."""
+        marked = [mark(t) for t in folded_texts]
+        return np.column_stack([self.pipelines[c].predict_proba(marked)[:, 1] for c in CATEGORIES])
 
     def explain(self, folded_text: str, k: int = 3) -> dict[str, list[tuple[str, float]]]:
         """Per category, the k features (phrases of the folded text) that raised the score most."""
-        raise NotImplementedError
+        return explain(self._fast, mark(folded_text), k)
+
+
+def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, float]]]:
+    """Contributions (tf-idf value × coefficient) of word n-grams and markers; a word's char
+    n-grams are shared among their occurrences and merged into the word."""
+    xw, xc = fast.transform([marked])
+    phrases: dict[str, np.ndarray] = {}
+    word_value = dict(zip(xw.indices, xw.data, strict=True))
+    for g in set(fast.word_ngrams(marked)):
+        j = fast._wv.get(g)
+        if j is not None:
+            _add(phrases, _readable(g), word_value[j] * fast.coef_word[j])
+    char_value = dict(zip(xc.indices, xc.data, strict=True))
+    occurrences = np.bincount(np.asarray(fast._char_ids(marked), dtype=np.int64),
+                              minlength=1)
+    for w in marked.split():
+        ids = fast.char_ids_of_word(w)
+        if ids:
+            share = sum(char_value[j] / occurrences[j] * fast.coef_char[j] for j in ids)
+            _add(phrases, _readable(_strip_punct(w)), share)
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ci, cat in enumerate(CATEGORIES):
+        ranked = sorted(((p, float(v[ci])) for p, v in phrases.items() if v[ci] > 0),
+                        key=lambda pv: -pv[1])
+        out[str(cat)] = ranked[:k]
+    return out
+
+
+def _add(phrases: dict[str, np.ndarray], phrase: str, value: np.ndarray) -> None:
+    if phrase:
+        phrases[phrase] = phrases.get(phrase, 0.0) + np.asarray(value, dtype=float)
+
+
+def _strip_punct(word: str) -> str:
+    return re.sub(r"^\W+|\W+$", "", word)
+
+
+def _readable(gram: str) -> str:
+    return " ".join(MARKER_LABELS.get(t, t) for t in gram.split())
+
+
+# --- persistence ---------------------------------------------------------------------------------
+
+def save(pipelines: Mapping[str, Pipeline], model_dir: Path, meta: dict[str, Any]) -> Path:
+    """Write ``<name>.skops`` and its sidecar ``<name>.json`` (with the sha256); return the sidecar."""
+    import sklearn
+    import skops
+    import skops.io as sio
+
+    model_dir.mkdir(parents=True, exist_ok=True)
+    artifact = model_dir / f"{MODEL_NAME}.skops"
+    vectorizers = _vectorizers(pipelines)
+    vocabularies = {name: vec.vocabulary_ for name, vec in vectorizers.items()}
+    try:
+        # skops writes a dict entry by entry into its JSON schema (~1 GB for our vocabularies);
+        # one string of the terms in column order is the same mapping in a few MB.
+        for vec in vectorizers.values():
+            del vec.vocabulary_
+        sio.dump({"pipelines": {str(c): pipelines[c] for c in CATEGORIES},
+                  "vocabularies": {name: "\n".join(sorted(v, key=v.__getitem__))
+                                   for name, v in vocabularies.items()}}, artifact)
+    finally:
+        for name, vec in vectorizers.items():
+            vec.vocabulary_ = vocabularies[name]
+    meta = {**meta, "file": artifact.name, "sha256": sha256(artifact),
+            "sklearn_version": sklearn.__version__, "skops_version": skops.__version__}
+    sidecar = model_dir / f"{MODEL_NAME}.json"
+    sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return sidecar
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def load(model_dir: Path) -> Classifier:
     """Load and verify the model in ``model_dir``; raise ``ModelRefused`` with the reason."""
-    raise ModelRefused(f"no model in {model_dir}")
+    meta = read_sidecar(model_dir)
+    artifact = model_dir / str(meta.get("file", f"{MODEL_NAME}.skops"))
+    verify_artifact(artifact, str(meta.get("sha256", "")))
+    import skops.io as sio
+
+    try:
+        obj = sio.load(artifact, trusted=TRUSTED_TYPES)
+    except Exception as e:  # skops raises many types for a damaged archive
+        raise ModelRefused(f"{artifact}: cannot be loaded ({type(e).__name__}: {e})") from e
+    return Classifier(_attach_vocabularies(obj, artifact), meta)
+
+
+def _vectorizers(pipelines: Mapping[str, Pipeline]) -> dict[str, TfidfVectorizer]:
+    return dict(pipelines[CATEGORIES[0]].named_steps["features"].transformer_list)
+
+
+def _attach_vocabularies(obj: Any, artifact: Path) -> dict[str, Pipeline]:
+    """The saved pipelines with their vectorisers' ``vocabulary_`` rebuilt from the term lists."""
+    try:
+        pipelines = {str(c): obj["pipelines"][str(c)] for c in CATEGORIES}
+        vectorizers = _vectorizers(pipelines)
+        terms = {name: obj["vocabularies"][name].split("\n") for name in vectorizers}
+    except (KeyError, TypeError, AttributeError) as e:
+        raise ModelRefused(f"{artifact}: not a model of this engine (missing {e})") from e
+    for name, vec in vectorizers.items():
+        if len(terms[name]) != len(vec.idf_):
+            raise ModelRefused(f"{artifact}: the {name} vocabulary does not match its idf")
+        vec.vocabulary_ = {t: j for j, t in enumerate(terms[name])}
+    return pipelines
+
+
+def read_sidecar(model_dir: Path) -> dict[str, Any]:
+    """The sidecar JSON next to the model."""
+    sidecar = Path(model_dir) / f"{MODEL_NAME}.json"
+    if not sidecar.is_file():
+        raise ModelRefused(f"no model in {model_dir}: {sidecar.name} is missing")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelRefused(f"{sidecar}: unreadable sidecar ({e})") from e
+    if not isinstance(meta, dict):
+        raise ModelRefused(f"{sidecar}: sidecar is not a JSON object")
+    return meta
+
+
+def verify_artifact(artifact: Path, expected_sha256: str) -> None:
+    """Refuse a missing, pickled, truncated, tampered or untrusted artifact, in that order."""
+    if not artifact.is_file():
+        raise ModelRefused(f"model file {artifact} is missing")
+    with artifact.open("rb") as f:
+        head = f.read(4)
+    if head[:1] == b"\x80" or head[:2] in (b"(d", b"(l", b"}q", b"]q"):
+        raise ModelRefused(f"{artifact} is a pickle; only skops files are loaded")
+    if not _is_whole_zip(artifact):
+        raise ModelRefused(f"{artifact} is truncated or damaged (not a complete skops archive)")
+    actual = sha256(artifact)
+    if actual != expected_sha256:
+        raise ModelRefused(f"{artifact}: sha256 {actual[:12]}… differs from the sidecar's "
+                           f"{expected_sha256[:12] or '(none)'}…")
+    import skops.io as sio
+
+    untrusted = set(sio.get_untrusted_types(file=artifact)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ModelRefused(f"{artifact} contains untrusted types: {', '.join(sorted(untrusted))}")
+
+
+def _is_whole_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False

@@ -1,0 +1,232 @@
+"""Structural marker tokens for attacks that carry no swear word.
+
+``mark(folded)`` appends marker words (``mk…``) to a folded text before vectorisation, so the model can
+learn *how* a sentence attacks — a generalisation about a group, an insult aimed at "you", a threat —
+and not only *which* words it uses. The markers are ordinary word tokens: the pipeline stays a stock
+scikit-learn ``Pipeline`` and explanations can name them. Pure: no I/O, no model.
+
+Markers (each emitted at most once per text):
+
+=================  ===========================================================================
+``mkgroup``        an identity/group term (nationality, ethnicity, religion, gender, sexuality,
+                   disability, age, migrants, political camp) or "these/those/you people"
+``mkgeneral``      a group term generalised: "all X", "typical X", "X are …", "X always …"
+``mkdemean``       a demeaning predicate (vermin, parasites, subhuman, lazy, criminals …)
+``mkgroupdemean``  a group term within a few words of a demeaning predicate
+``mkconspiracy``   a group said to control/run/own the media, banks, government …
+``mkexpel``        "go back to …", "send them all back", "should be deported", "don't belong here"
+``mkinsult``       a personal insult word (idiot, moron, clown, pathetic …)
+``mkyou``          second-person address (you, your, ur, u …)
+``mkyouinsult``    second-person address within a few words of an insult ("you are a clown")
+``mkthreat``       a threat pattern ("i know where you live", "should be shot", "watch your back")
+``mkcondemn``      condemnation / reported speech cues ("calling them vermin is disgusting",
+                   "not all …", "stereotype") that mark hard negatives
+``mknegated``      a demeaning predicate or insult directly negated ("are not criminals")
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import re
+
+MARKERS: tuple[str, ...] = (
+    "mkgroup",
+    "mkgeneral",
+    "mkdemean",
+    "mkgroupdemean",
+    "mkconspiracy",
+    "mkexpel",
+    "mkinsult",
+    "mkyou",
+    "mkyouinsult",
+    "mkthreat",
+    "mkcondemn",
+    "mknegated",
+)
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WINDOW = 5  # words between a group term and its predicate, or "you" and an insult
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Group nouns match in the plural (how generalisations are phrased: "immigrants are …"); adjectives
+# ("black", "jewish") only before a people-noun, because on their own they are mostly neutral.
+_GROUP_NOUNS = """
+immigrant migrant refugee foreigner alien illegal expat invader settler newcomer outsider
+mexican muslim moslem islamist jew zionist arab african black white asian indian
+pakistani paki afghan somali syrian iraqi iranian turk russian ukrainian pole romanian
+albanian algerian argentinian armenian australian austrian bangladeshi belgian bolivian bosnian
+bulgarian cambodian cameroonian canadian chilean colombian croatian cuban czech dane egyptian
+eritrean ethiopian estonian finn georgian ghanaian greek haitian hungarian indonesian israeli
+kenyan kurd kosovan latvian libyan lithuanian malaysian moroccan nepali norwegian palestinian
+peruvian rwandan saudi scot serb slovak slovenian spaniard sudanese swede tamil tunisian ugandan
+uzbek venezuelan yemeni zimbabwean kiwi aussie brit northerner southerner londoner
+gypsy roma traveller latino latina hispanic italian yank european nigerian jamaican filipino korean
+brazilian caucasian slav aboriginal native
+christian catholic protestant evangelical mormon hindu sikh buddhist atheist jain pagan shia sunni
+baptist methodist anglican quaker
+female girl lady feminist male boy gay lesbian homosexual queer tranny transgender bisexual
+cripple autistic retard dyslexic amputee
+boomer millennial zoomer pensioner teenager teen oap
+liberal lefty leftist leftie progressive democrat conservative republican tory trumper libtard
+socialist communist commie snowflake remainer brexiteer vegan cyclist
+"""
+_GROUP_IRREGULAR = "women men ladies gypsies lgbt lgbtq antifa maga jewry"
+_GROUP_ADJECTIVES = (
+    "deaf|blind|disabled|autistic|elderly|poor|homeless|unemployed|working class|gypsy|traveller|"
+    "black|white|asian|jewish|muslim|chinese|indian|mexican|african|arab|irish|french|english|"
+    "british|american|gay|trans|queer|disabled|old|young|foreign|brown|latino|hispanic|christian|"
+    "catholic|hindu|sikh|immigrant|migrant|liberal|conservative|leftist|religious"
+)
+
+
+def _plurals(words: frozenset[str]) -> frozenset[str]:
+    out = set()
+    for w in words:
+        out.add(w[:-1] + "ies" if w.endswith("y") and w[-2] not in "aeiou" else w + "s")
+        if w.endswith(("sh", "ch", "x")):
+            out.add(w + "es")
+    return frozenset(out)
+
+
+GROUP_TERMS: frozenset[str] = _plurals(_words(_GROUP_NOUNS)) | _words(_GROUP_IRREGULAR)
+_GROUP_PHRASES = re.compile(
+    rf"\b(?:(?:these|those|you|such|their|your|{_GROUP_ADJECTIVES}) "
+    r"(?:people|folks?|kind|lot|types?|men|women|guys|kids|communities|community|population)|"
+    r"the (?:deaf|blind|disabled|elderly|old|poor|homeless|unemployed|young|jewish|gay))\b"
+)
+
+_QUANTIFIERS = _words("the all every typical these those most such bloody fucking damn whole entire")
+_COPULAS = _words("are is were r always never all just only all's they're theyre")
+
+DEMEANING: frozenset[str] = _words("""
+vermin parasite parasites rats rat cockroach cockroaches roaches animals animal savages savage
+beasts beast apes ape monkeys monkey pigs swine dogs criminals criminal thieves thief rapists rapist
+terrorists terrorist lazy stupid dumb dirty filthy smelly disgusting invaders invader invasion
+subhuman subhumans inferior scum trash garbage plague disease cancer leeches leech primitive
+backward barbaric barbarians evil breed breeding infest infesting swarm swarming flood flooding
+freeloaders freeloader scroungers scrounger degenerate degenerates degenerates perverts pervert
+mentally sick inbred uncivilized uncivilised worthless useless dangerous violent greedy
+hordes horde illiterate ignorant burden burdens drain spongers sponging leeching ruin ruining ruined
+destroying multiplying infested infestation
+""")
+
+_CONSPIRACY = re.compile(
+    r"\b(?:control|controls|controlling|run|runs|running|own|owns|owning|rule|rules|pull the strings)"
+    r"(?: \w+){0,2} (?:the )?(?:media|banks?|banking|government|world|hollywood|money|press|finance|elections?)\b"
+)
+_EXPEL = re.compile(
+    r"\b(?:go(?:es)? back (?:to|where|home)|send (?:them|em|\w+) (?:all )?back|"
+    r"(?:should|must|need to|needs to) be (?:deported|expelled|removed|kicked out|sterilized|sterilised)|"
+    r"(?:do not|don't|dont|doesn't) belong (?:here|in)|deport (?:them|all|every)|"
+    r"kick (?:them|em) (?:all )?out|not welcome here|replacing us|replace us)\b"
+)
+
+INSULTS: frozenset[str] = _words("""
+idiot idiots idiotic moron morons moronic clown clowns pathetic loser losers stupid dumb dumbass
+ignorant fool fools foolish imbecile imbeciles cretin troll trolls liar liars scum scumbag lowlife
+retard retarded dimwit halfwit nitwit dunce dolt buffoon jerk creep coward cowardly hypocrite
+clueless brainless brainwashed sheep sheeple delusional deluded loon lunatic nutjob nutcase
+psycho pig disgrace joke worthless useless ugly fat dense thick simpleton numpty twit prat tool
+pillock muppet bozo jackass ass asshole pos loser's idiot's shill hack parasite vermin garbage trash
+""")
+YOU: frozenset[str] = _words("you your ur u yours yourself youre you're ya yall y'all thou")
+
+_THREAT = re.compile(
+    r"\b(?:i know where (?:you|u|he|she|they) lives?|watch (?:your|ur) back|"
+    r"(?:you|u|you'll|youll|you will|he'll|they'll) (?:will )?(?:regret|pay for) (?:it|this|that)|"
+    r"(?:you|u) (?:will|'ll|are going to|are gonna) regret|you'll regret|youll regret|"
+    r"(?:should|ought to|deserves? to|needs? to|must|will) (?:all )?(?:be|get) "
+    r"(?:shot|hanged|hung|killed|executed|lynched|beaten|gassed|burned|burnt|stabbed|strung up|put down|eliminated|exterminated)|"
+    r"(?:i'll|i will|i'm going to|im going to|im gonna|i'm gonna|gonna|going to|we will|we'll) "
+    r"(?:kill|hurt|find|beat|shoot|stab|get|end|destroy|hunt) (?:you|u|him|her|them|ya)|"
+    r"(?:you|u)(?:'re| are|re) (?:dead|next|finished)|"
+    r"(?:someone|somebody) (?:should|needs to|ought to) (?:kill|shoot|hurt|hang|stab|deal with)|"
+    r"(?:hope|wish) (?:you|u|he|she|they) (?:die|dies|get killed|gets killed|rot|burn)|"
+    r"(?:kill|shoot|hang|gas|exterminate|eradicate|wipe out) (?:them|em|all of them|every one of them)(?: all)?\b|"
+    r"coming for (?:you|u)|see you in the car park|meet you outside|better sleep with one eye open|"
+    r"your days are numbered|you have been warned|last warning)\b"
+)
+_CONDEMN = re.compile(
+    r"\b(?:calling (?:them|people|anyone|someone|\w+)|to call (?:them|people|\w+)|saying (?:that )?\w+ are|"
+    r"say(?:s|ing)? (?:that )?all)\b.{0,60}\b(?:is|was|are) (?:disgusting|wrong|racist|unacceptable|bigoted|"
+    r"vile|shameful|hateful|not ok|not okay|dehumanising|dehumanizing)\b|"
+    r"\b(?:not all|stereotyp\w*|generaliz\w*|generalis\w*|dehumaniz\w*|dehumanis\w*|racist rhetoric|"
+    r"hate speech|condemn\w*|bigotry|prejudice)\b"
+)
+_NEGATORS = _words("not no never isn't aren't wasn't weren't isnt arent nor hardly")
+
+
+def markers(folded: str) -> list[str]:
+    """The marker tokens for one folded text, in ``MARKERS`` order."""
+    words = _WORD.findall(folded)
+    found: set[str] = set()
+    groups = [i for i, w in enumerate(words) if w in GROUP_TERMS]
+    groups += [len(_WORD.findall(folded[: m.end()])) - 1 for m in _GROUP_PHRASES.finditer(folded)]
+    demeans = [i for i, w in enumerate(words) if w in DEMEANING]
+    insults = [i for i, w in enumerate(words) if w in INSULTS]
+    yous = [i for i, w in enumerate(words) if w in YOU]
+    if groups:
+        found.add("mkgroup")
+        if any(_generalised(words, i) for i in groups):
+            found.add("mkgeneral")
+        if _near(groups, demeans):
+            found.add("mkgroupdemean")
+        if _CONSPIRACY.search(folded):
+            found.add("mkconspiracy")
+    if demeans:
+        found.add("mkdemean")
+    if insults:
+        found.add("mkinsult")
+    if yous:
+        found.add("mkyou")
+        if _near(yous, insults):
+            found.add("mkyouinsult")
+    if _EXPEL.search(folded):
+        found.add("mkexpel")
+    if _THREAT.search(folded):
+        found.add("mkthreat")
+    if _CONDEMN.search(folded):
+        found.add("mkcondemn")
+    if any(_negated(words, i) for i in demeans + insults):
+        found.add("mknegated")
+    return [m for m in MARKERS if m in found]
+
+
+def mark(folded: str) -> str:
+    """``folded`` followed by its marker tokens: the text the vectorisers see."""
+    found = markers(folded)
+    return f"{folded} {' '.join(found)}" if found else folded
+
+
+def _near(left: list[int], right: list[int]) -> bool:
+    return any(abs(a - b) <= _WINDOW for a in left for b in right)
+
+
+def _generalised(words: list[str], i: int) -> bool:
+    before = words[max(0, i - 2) : i]
+    after = words[i + 1 : i + 3]
+    return any(w in _QUANTIFIERS for w in before) or any(w in _COPULAS for w in after)
+
+
+def _negated(words: list[str], i: int) -> bool:
+    return any(w in _NEGATORS for w in words[max(0, i - 3) : i])
+
+# How explanations name the markers.
+MARKER_LABELS: dict[str, str] = {
+    "mkgroup": "[group term]",
+    "mkgeneral": "[generalisation about a group]",
+    "mkdemean": "[demeaning word]",
+    "mkgroupdemean": "[group + demeaning word]",
+    "mkconspiracy": "[group controls …]",
+    "mkexpel": "[send them back]",
+    "mkinsult": "[insult]",
+    "mkyou": "[addresses 'you']",
+    "mkyouinsult": "[insult aimed at 'you']",
+    "mkthreat": "[threat]",
+    "mkcondemn": "[condemnation]",
+    "mknegated": "[negated]",
+}

@@ -1,0 +1,191 @@
+"""Train the bundled model: load and map the data, fit, choose thresholds, save with its sidecar.
+
+``train(data_dir, out_dir)`` is what ``moderation train`` runs. Steps:
+
+1. Public sets (``datasets.public_training_sets``: test splits and held-out rows excluded) and our
+   news corpus (``moderation/corpus/train_news.jsonl``; never ``dev_news.jsonl``), each text folded
+   and marked (``features.mark(fold(t).text)``).
+2. One shared ``FeatureUnion`` fitted on all training texts; per category one logistic regression on
+   the rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``).
+3. Thresholds chosen on out-of-fold scores of the news corpus (``K_FOLDS`` refits of the heads),
+   then the heads are refitted on everything and saved with ``classifier.save``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from . import classifier, datasets
+from .categories import CATEGORIES
+from .evaluation import choose_thresholds, severe_hits
+from .features import mark
+from .text import fold
+
+VERSION = "news-2026.11.1"
+K_FOLDS = 3
+DATASET_WEIGHTS: dict[str, float] = {
+    "davidson": 0.5,
+    "impermium-train": 1.0,
+    "jigsaw": 0.5,
+    "olid-train": 1.0,
+    "news": 8.0,
+}
+
+
+def prepare(texts: Sequence[str]) -> list[str]:
+    """What the vectorisers see: the folded text plus its marker tokens."""
+    return [mark(fold(t).text) for t in texts]
+
+
+def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], Any] = print,
+          corpus: Path | None = None) -> dict[str, Any]:
+    """Fit the model on ``data_dir`` (public sets, any missing are skipped) and the news corpus;
+    write ``out_dir/moderation.{skops,json}``; return the sidecar dict."""
+    started = time.perf_counter()
+    sets = datasets.public_training_sets(Path(data_dir))
+    news_path = corpus or datasets.PACKAGE_CORPUS / "train_news.jsonl"
+    news = datasets.load_news(news_path) if news_path.is_file() else None
+    if news is not None:
+        sets.append(news)
+    if not sets:
+        raise FileNotFoundError(f"no training data in {data_dir} and no corpus at {news_path}")
+    for s in sets:
+        log(f"{s.name}: {len(s)} rows, positives {np.nansum(s.labels, axis=0).astype(int).tolist()}")
+    texts = [t for s in sets for t in s.texts]
+    labels = np.vstack([s.labels for s in sets])
+    weights = np.concatenate([np.full(len(s), _weight(s.name)) for s in sets])
+    log(f"folding and marking {len(texts)} texts")
+    marked = prepare(texts)
+    union = classifier.build_features(min_df=2 if len(texts) > 1000 else 1)
+    x = union.fit_transform(marked)
+    log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
+    thresholds, oof_report = _thresholds(x, labels, weights, sets, seed, log)
+    pipelines = _fit_pipelines(union, x, labels, weights, seed)
+    seconds = time.perf_counter() - started
+    meta = _meta(sets, news_path, thresholds, oof_report, seed, seconds)
+    sidecar = classifier.save(pipelines, Path(out_dir), meta)
+    log(f"saved {out_dir}/{classifier.MODEL_NAME}.skops in {seconds:.0f} s")
+    return _record_metrics(sidecar, Path(data_dir), log)
+
+
+def _record_metrics(sidecar: Path, data_dir: Path, log: Callable[[str], Any]) -> dict[str, Any]:
+    """Evaluate the saved model on held-out data, store the figures in its sidecar, write plots."""
+    import io
+    import json
+
+    from .evaluation import evaluate
+
+    public = bool(datasets.available(data_dir))
+    report = io.StringIO()
+    metrics = evaluate(sidecar.parent, data_dir if public else None,
+                       sidecar.parent if public else None, out=report)
+    for line in report.getvalue().splitlines():
+        log(line)
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    meta["metrics"] = metrics
+    sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return meta
+
+
+def _weight(name: str) -> float:
+    return DATASET_WEIGHTS["news"] if name.startswith("news") else DATASET_WEIGHTS.get(name, 1.0)
+
+
+def _fit_heads(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, seed: int) -> list[Any]:
+    """One logistic regression per category on the rows labelling it (two threads: liblinear
+    releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda ci: _fit_head(x, labels[:, ci], weights, seed),
+                             range(len(CATEGORIES))))
+
+
+def _fit_head(x: sp.csr_matrix, label: np.ndarray, weights: np.ndarray, seed: int) -> Any:
+    rows = ~np.isnan(label)
+    y = label[rows].astype(int)
+    if len(np.unique(y)) < 2:
+        raise ValueError("a category has only one class in the training data")
+    return classifier.build_head(seed=seed).fit(x[rows], y, sample_weight=weights[rows])
+
+
+def _fit_pipelines(union: FeatureUnion, x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
+                   seed: int) -> dict[str, Pipeline]:
+    heads = _fit_heads(x, labels, weights, seed)
+    return {str(c): Pipeline([("features", union), ("clf", h)]) for c, h in zip(CATEGORIES, heads,
+                                                                                strict=True)}
+
+
+def _thresholds(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
+                sets: list[datasets.LabelledSet], seed: int,
+                log: Callable[[str], Any]) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """Out-of-fold scores on the news rows (heads refitted without each fold) → thresholds."""
+    news_rows = np.concatenate([np.full(len(s), s.name.startswith("news")) for s in sets])
+    idx = np.flatnonzero(news_rows)
+    if len(idx) < 2 * K_FOLDS:
+        log("too little news data for out-of-fold thresholds: using the policy defaults")
+        return {}, {}
+    rng = np.random.default_rng(seed)
+    fold_of = rng.permutation(len(idx)) % K_FOLDS
+    scores = np.zeros((len(idx), len(CATEGORIES)))
+    for k in range(K_FOLDS):
+        keep = np.ones(len(labels), dtype=bool)
+        keep[idx[fold_of == k]] = False
+        heads = _fit_heads(x[keep], labels[keep], weights[keep], seed)
+        held = x[idx[fold_of == k]]
+        scores[fold_of == k] = np.column_stack([h.predict_proba(held)[:, 1] for h in heads])
+        log(f"out-of-fold {k + 1}/{K_FOLDS} done")
+    news_texts = [t for s in sets if s.name.startswith("news") for t in s.texts]
+    chosen, report = choose_thresholds(scores, labels[idx], severe_hits(news_texts))
+    log(f"thresholds: {chosen}; out-of-fold decision mix: {report}")
+    return chosen, report
+
+
+def _meta(sets: list[datasets.LabelledSet], news_path: Path, thresholds: dict[str, list[float]],
+          oof_report: dict[str, Any], seed: int, seconds: float) -> dict[str, Any]:
+    import sklearn
+
+    return {
+        "name": classifier.MODEL_NAME,
+        "version": VERSION,
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "training_seconds": round(seconds, 1),
+        "seed": seed,
+        "split_seed": datasets.SPLIT_SEED,
+        "sklearn": sklearn.__version__,
+        "sources": datasets.SOURCES,
+        "training_rows": {s.name: len(s) for s in sets},
+        "news_corpus": news_path.name,
+        "dataset_weights": DATASET_WEIGHTS,
+        "label_mapping": datasets.LABEL_MAPPING,
+        "thresholds": thresholds,
+        "threshold_selection": {"data": f"out-of-fold ({K_FOLDS} folds) scores on {news_path.name}",
+                                "decision_mix": oof_report},
+        "metrics": {},
+        "input": "features.mark(text.fold(t).text)",
+        "categories": [str(c) for c in CATEGORIES],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m moderation.training [--data DIR] [--out DIR] [--seed N]``."""
+    import argparse
+
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--data", type=Path, default=root.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=root / "models")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    train(args.data, args.out, seed=args.seed)
+
+
+if __name__ == "__main__":
+    main()
