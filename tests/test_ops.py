@@ -91,6 +91,11 @@ def test_openapi_document_covers_every_api_route(client):
     )
 
 
+def test_openapi_document_is_valid_openapi_3_1(client):
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(client.get("/api/v1/openapi.json").get_json())
+
+
 def test_config_errors_name_the_variable(monkeypatch, db_url, tmp_path):
     monkeypatch.setenv("MODERATION_API_RATE_LIMIT", "lots")
     with pytest.raises(ConfigError, match="MODERATION_API_RATE_LIMIT"):

@@ -31,7 +31,7 @@ def client_address() -> str:
 
 def api_key_or_address() -> str:
     """The presented API key (hashed) when there is one, else the address: limits per client."""
-    raw = bearer_token() or request.args.get("key", "")
+    raw = bearer_token() or request.args.get("key") or request.headers.get("X-Goog-Api-Key", "")
     if raw:
         return "key:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
     return "addr:" + client_address()
