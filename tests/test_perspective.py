@@ -107,6 +107,11 @@ def test_score_threshold_drops_low_attributes(client, key):
     assert set(body["attributeScores"]) == {"INSULT"}
 
 
+def test_key_may_come_in_googles_header(client, key):
+    resp = client.post(ANALYZE, json=coral_analyze("Thanks."), headers={"X-Goog-Api-Key": key})
+    assert resp.status_code == 200
+
+
 def test_client_token_is_echoed(client, key):
     request = {**coral_analyze("Thanks."), "clientToken": "abc"}
     assert client.post(f"{ANALYZE}?key={key}", json=request).get_json()["clientToken"] == "abc"
