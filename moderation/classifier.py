@@ -57,7 +57,7 @@ TRUSTED_TYPES: list[str] = [
 ]
 
 
-def build_features(*, word_max_features: int = 150_000, char_max_features: int = 250_000,
+def build_features(*, word_max_features: int = 100_000, char_max_features: int = 200_000,
                    min_df: int = 2) -> FeatureUnion:
     """The shared vectoriser: word 1–2-grams and char_wb 2–5-grams, sublinear tf-idf, l2 each."""
     common: dict[str, Any] = {"lowercase": False, "sublinear_tf": True, "min_df": min_df,

@@ -13,6 +13,7 @@ training seed, so evaluation always sees the same held-out rows.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import json
 import re
@@ -33,8 +34,8 @@ PACKAGE_CORPUS = Path(__file__).parent / "corpus"
 LABEL_MAPPING: dict[str, dict[str, str]] = {
     "davidson-hate-offensive": {
         "0 hate speech": "derogatory=1; obscene, personal not labelled (hate tweets may or may not swear)",
-        "1 offensive language": "obscene=1, derogatory=0 (annotators chose 'offensive', not 'hate'); "
-        "personal not labelled",
+        "1 offensive language": "obscene=1; derogatory not labelled (many 'offensive' tweets use "
+        "slurs, which our rule calls derogatory); personal not labelled",
         "2 neither": "obscene=0, personal=0, derogatory=0",
     },
     "impermium-insults": {
@@ -46,7 +47,9 @@ LABEL_MAPPING: dict[str, dict[str, str]] = {
         "first 3,000 (six labels)": "obscene=obscene|severe_toxic, personal=insult|threat, "
         "derogatory=identity_hate",
         "other rows, toxic=0": "obscene=0, personal=0, derogatory=0",
-        "other rows, toxic=1": "toxic without a category: obscene, personal, derogatory not labelled",
+        "other rows, toxic=1": "obscene=1 when the word list has a severe hit (Jigsaw's toxic rows "
+        "with profanity are nearly always labelled obscene in the 3,000), else not labelled; personal "
+        "and derogatory not labelled",
     },
     "olid": {
         "NOT": "obscene=0, personal=0, derogatory=0",
@@ -141,7 +144,7 @@ def load_davidson(data_dir: Path) -> LabelledSet:
     import pandas as pd
 
     df = pd.read_csv(data_dir / "davidson-hate-offensive" / "labeled_data.csv", index_col=0)
-    table = {0: (NAN, NAN, 1.0), 1: (1.0, NAN, 0.0), 2: (0.0, 0.0, 0.0)}
+    table = {0: (NAN, NAN, 1.0), 1: (1.0, NAN, NAN), 2: (0.0, 0.0, 0.0)}
     classes = [int(c) for c in df["class"]]
     texts = [clean_tweet(t) for t in df["tweet"]]
     return LabelledSet("davidson", texts, _labels([table[c] for c in classes]), {"class": classes})
@@ -174,10 +177,23 @@ def load_jigsaw(data_dir: Path) -> LabelledSet:
             rows.append((float(m.obscene or m.severe_toxic), float(m.insult or m.threat),
                          float(m.identity_hate)))
         else:
-            rows.append((NAN, NAN, NAN) if toxic else (0.0, 0.0, 0.0))
+            rows.append(_jigsaw_toxic_only(df["comment_text"][i]) if toxic else (0.0, 0.0, 0.0))
     toxic_list = [int(v) for v in df["labels"]]
     return LabelledSet("jigsaw", list(df["comment_text"]), _labels(rows), {"toxic": toxic_list})
 
+
+def _jigsaw_toxic_only(text: str) -> tuple[float, ...]:
+    """A toxic row without category labels: obscene if it has a severe word-list hit."""
+    from .text import fold
+    from .wordlist import Severity, WordList
+
+    severe = any(m.severity is Severity.SEVERE for m in _wordlist(WordList).match(fold(text)))
+    return (1.0 if severe else NAN, NAN, NAN)
+
+
+@functools.cache
+def _wordlist(cls: Any) -> Any:
+    return cls.default()
 
 _OLID = {
     ("NOT", "NULL", "NULL"): (0.0, 0.0, 0.0),

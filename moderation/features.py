@@ -13,7 +13,7 @@ Markers (each emitted at most once per text):
 ``mkgeneral``      a group term generalised: "all X", "typical X", "X are …", "X always …"
 ``mkdemean``       a demeaning predicate (vermin, parasites, subhuman, lazy, criminals …)
 ``mkgroupdemean``  a group term within a few words of a demeaning predicate
-``mkconspiracy``   a group said to control/run/own the media, banks, government …
+``mkconspiracy``   conspiracy phrasing: "X control the banks", "pull the strings", "behind every …"
 ``mkexpel``        "go back to …", "send them all back", "should be deported", "don't belong here"
 ``mkinsult``       a personal insult word (idiot, moron, clown, pathetic …)
 ``mkyou``          second-person address (you, your, ur, u …)
@@ -92,7 +92,15 @@ def _plurals(words: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+# Nationalities that do not take an -s ("the Irish are …"): group terms after "the" or before a verb.
+_GROUP_INVARIANT = _words("""irish french chinese english welsh dutch swiss japanese vietnamese portuguese
+lebanese sudanese british scottish danish polish romanian roma sami jewish""")
+_AMBIGUOUS_SINGULAR = _words("black white native male female boy girl lady alien illegal pole turk scot "
+                             "kiwi traveller settler newcomer outsider invader native")
+
 GROUP_TERMS: frozenset[str] = _plurals(_words(_GROUP_NOUNS)) | _words(_GROUP_IRREGULAR)
+# Singular group nouns count after a quantifier: "typical millennial", "name one lesbian who …".
+GROUP_SINGULAR: frozenset[str] = _words(_GROUP_NOUNS) - _AMBIGUOUS_SINGULAR
 _GROUP_PHRASES = re.compile(
     rf"\b(?:(?:these|those|you|such|their|your|{_GROUP_ADJECTIVES}) "
     r"(?:people|folks?|kind|lot|types?|men|women|guys|kids|communities|community|population)|"
@@ -100,6 +108,7 @@ _GROUP_PHRASES = re.compile(
 )
 
 _QUANTIFIERS = _words("the all every typical these those most such bloody fucking damn whole entire")
+_SINGULAR_QUANTIFIERS = _words("typical every one no any another the a your")
 _COPULAS = _words("are is were r always never all just only all's they're theyre")
 
 DEMEANING: frozenset[str] = _words("""
@@ -115,14 +124,25 @@ destroying multiplying infested infestation
 """)
 
 _CONSPIRACY = re.compile(
-    r"\b(?:control|controls|controlling|run|runs|running|own|owns|owning|rule|rules|pull the strings)"
-    r"(?: \w+){0,2} (?:the )?(?:media|banks?|banking|government|world|hollywood|money|press|finance|elections?)\b"
+    r"\b(?:control|controls|controlling|run|runs|running|own|owns|owning|rule|rules|rig|rigs|rigged|"
+    r"fix|fixes|fund|funds|funding|finance|financing|bankroll\w*)"
+    r"(?: \w+){0,2} (?:the )?(?:media|banks?|banking|government|world|hollywood|money|press|finance|"
+    r"elections?|courts?|police|boats|trade|system|country|news|bbc|schools|councils?|votes?)\b|"
+    r"\b(?:pull(?:s|ing)? the strings|puppet ?masters?|behind (?:every|all|the whole|this|it all)|"
+    r"taking over|take over|took over|secretly|cabal|globalists?|orchestrat\w+|infiltrat\w+|"
+    r"planned (?:the|it|this) whole|follow the money|wake up|same people|check the surnames|"
+    r"you know who|the great replacement|new world order|shadow government)\b"
 )
 _EXPEL = re.compile(
     r"\b(?:go(?:es)? back (?:to|where|home)|send (?:them|em|\w+) (?:all )?back|"
-    r"(?:should|must|need to|needs to) be (?:deported|expelled|removed|kicked out|sterilized|sterilised)|"
-    r"(?:do not|don't|dont|doesn't) belong (?:here|in)|deport (?:them|all|every)|"
-    r"kick (?:them|em) (?:all )?out|not welcome here|replacing us|replace us)\b"
+    r"(?:should|must|need to|needs to|ought to) be (?:deported|expelled|removed|kicked out|sterili[sz]ed|"
+    r"banned|barred|excluded|locked up|rounded up|stripped|kept out|thrown out)|"
+    r"(?:shouldn't|should not|must not|mustn't|can't|cannot) be (?:allowed|trusted|let in)|"
+    r"(?:do not|don't|dont|doesn't) belong (?:here|in)|deport\w*|ban (?:all|the|every|them)|"
+    r"kick (?:them|em|the \w+) (?:all )?out|not welcome here|replacing us|replace us|"
+    r"out of (?:our|my|this) (?:country|town|city|schools?|universities|streets?|neighbourhood|area|"
+    r"jobs|nhs|parliament)|(?:close|shut) the borders?|stop letting|no more \w+|"
+    r"get (?:the |all )?\w+(?: \w+)? out (?:of|now)|all of them out|registry|round (?:them|\w+) up)\b"
 )
 
 INSULTS: frozenset[str] = _words("""
@@ -136,19 +156,32 @@ pillock muppet bozo jackass ass asshole pos loser's idiot's shill hack parasite 
 YOU: frozenset[str] = _words("you your ur u yours yourself youre you're ya yall y'all thou")
 
 _THREAT = re.compile(
-    r"\b(?:i know where (?:you|u|he|she|they) lives?|watch (?:your|ur) back|"
+    r"\b(?:i know where (?:you|u|he|she|they) lives?|watch (?:your|ur) back|watch (?:yourself|out)|"
+    r"(?:had|'d) better watch|i know (?:which|what) (?:car|street|house|school|road|address|pub|gym)|"
+    r"(?:got|have|found) (?:the|your|his|her|their|\w+'s) (?:home )?address|"
     r"(?:you|u|you'll|youll|you will|he'll|they'll) (?:will )?(?:regret|pay for) (?:it|this|that)|"
-    r"(?:you|u) (?:will|'ll|are going to|are gonna) regret|you'll regret|youll regret|"
+    r"(?:you|u) (?:will|'ll|are going to|are gonna) (?:regret|pay|be sorry|get what's coming)|"
+    r"you'll regret|youll regret|get what's coming|gets? what(?:'s| is) coming|"
     r"(?:should|ought to|deserves? to|needs? to|must|will) (?:all )?(?:be|get) "
-    r"(?:shot|hanged|hung|killed|executed|lynched|beaten|gassed|burned|burnt|stabbed|strung up|put down|eliminated|exterminated)|"
+    r"(?:shot|hanged|hung|killed|executed|lynched|beaten|gassed|burned|burnt|stabbed|strung up|"
+    r"put down|eliminated|exterminated|dealt with|sorted out|taught a lesson|run over|done in)|"
+    r"deserves? (?:a bullet|a beating|a kicking|a brick|to die|a slap|to hang|the rope|a visit)|"
+    r"(?:hanging|swinging|hang) from (?:a|the) (?:lamppost|lamp post|tree|rope|bridge)|"
+    r"(?:burn|torch|firebomb) (?:his|her|their|your|the) (?:house|home|car|shop|office)|"
+    r"(?:pay|paying|give) (?:\w+ ){0,2}a (?:visit|beating|kicking)|won't (?:walk|make it) home|"
+    r"(?:windows?|teeth|legs|face|knees) (?:put in|smashed|kicked in|broken)|"
+    r"(?:brick|bullet|petrol bomb|rock) through|we'll be there|we will be there|think about that|"
     r"(?:i'll|i will|i'm going to|im going to|im gonna|i'm gonna|gonna|going to|we will|we'll) "
-    r"(?:kill|hurt|find|beat|shoot|stab|get|end|destroy|hunt) (?:you|u|him|her|them|ya)|"
+    r"(?:kill|hurt|find|beat|shoot|stab|get|end|destroy|hunt|visit|deal with) (?:you|u|him|her|them|ya)|"
     r"(?:you|u)(?:'re| are|re) (?:dead|next|finished)|"
-    r"(?:someone|somebody) (?:should|needs to|ought to) (?:kill|shoot|hurt|hang|stab|deal with)|"
-    r"(?:hope|wish) (?:you|u|he|she|they) (?:die|dies|get killed|gets killed|rot|burn)|"
-    r"(?:kill|shoot|hang|gas|exterminate|eradicate|wipe out) (?:them|em|all of them|every one of them)(?: all)?\b|"
-    r"coming for (?:you|u)|see you in the car park|meet you outside|better sleep with one eye open|"
-    r"your days are numbered|you have been warned|last warning)\b"
+    r"(?:someone|somebody) (?:should|needs to|ought to|will|is going to) "
+    r"(?:kill|shoot|hurt|hang|stab|deal with|burn|sort|visit|teach|shut)|"
+    r"(?:hope|wish) (?:you|u|he|she|they|\w+) (?:die|dies|get killed|gets killed|rot|burn|get hit|gets hit)|"
+    r"(?:kill|shoot|hang|gas|exterminate|eradicate|wipe out) "
+    r"(?:them|em|all of them|every one of them)(?: all)?\b|"
+    r"coming for (?:you|u)|see you in the car park|meet you outside|sleep with one eye open|"
+    r"look(?:ing)? over (?:your|his|her) shoulder|accidents happen|your days are numbered|"
+    r"you have been warned|last warning)\b"
 )
 _CONDEMN = re.compile(
     r"\b(?:calling (?:them|people|anyone|someone|\w+)|to call (?:them|people|\w+)|saying (?:that )?\w+ are|"
@@ -164,7 +197,9 @@ def markers(folded: str) -> list[str]:
     """The marker tokens for one folded text, in ``MARKERS`` order."""
     words = _WORD.findall(folded)
     found: set[str] = set()
-    groups = [i for i, w in enumerate(words) if w in GROUP_TERMS]
+    groups = [i for i, w in enumerate(words) if w in GROUP_TERMS
+              or (w in GROUP_SINGULAR and i > 0 and words[i - 1] in _SINGULAR_QUANTIFIERS)
+              or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
     groups += [len(_WORD.findall(folded[: m.end()])) - 1 for m in _GROUP_PHRASES.finditer(folded)]
     demeans = [i for i, w in enumerate(words) if w in DEMEANING]
     insults = [i for i, w in enumerate(words) if w in INSULTS]
@@ -175,8 +210,6 @@ def markers(folded: str) -> list[str]:
             found.add("mkgeneral")
         if _near(groups, demeans):
             found.add("mkgroupdemean")
-        if _CONSPIRACY.search(folded):
-            found.add("mkconspiracy")
     if demeans:
         found.add("mkdemean")
     if insults:
@@ -185,6 +218,8 @@ def markers(folded: str) -> list[str]:
         found.add("mkyou")
         if _near(yous, insults):
             found.add("mkyouinsult")
+    if _CONSPIRACY.search(folded):
+        found.add("mkconspiracy")
     if _EXPEL.search(folded):
         found.add("mkexpel")
     if _THREAT.search(folded):

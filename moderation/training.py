@@ -33,11 +33,11 @@ from .text import fold
 VERSION = "news-2026.11.1"
 K_FOLDS = 3
 DATASET_WEIGHTS: dict[str, float] = {
-    "davidson": 0.5,
+    "davidson": 0.4,
     "impermium-train": 1.0,
     "jigsaw": 0.5,
     "olid-train": 1.0,
-    "news": 8.0,
+    "news": 12.0,
 }
 
 
