@@ -1,18 +1,40 @@
-"""Word-list matching on folded text, built from better-profanity's list.
+"""Word-list matching on folded text, built from better-profanity's list in severity tiers.
 
-PLACEHOLDER (interface is fixed, implementation to be hardened).
+better-profanity's 916 entries mix unambiguous profanity with words every news story uses
+("god", "gay", "kill", "breasts", "pot", "strip", "stroke"); as a hard rule the whole list hits
+about a third of clean comments. So every entry is filed, by hand, into one of the reviewed data
+files in ``moderation/lexicon/`` (a test keeps the split complete and disjoint):
+
+* SEVERE (rejects on its own): ``severe_obscene.txt`` (fuck, cunt, motherfucker, blowjob, …)
+  and ``severe_slur.txt`` → "derogatory" (slurs with no everyday meaning).
+* MILD (highlighted; the classifier decides): ``insults.txt`` → "personal" (idiot, moron,
+  stupid: "idiotic policy" is fair comment), ``mild_personal.txt`` (kill, murder, rape: crime
+  reporting), ``mild_obscene.txt`` (hell, damn, god, breasts, anal, weed) and
+  ``mild_derogatory.txt``. Identity words — gay, queer, lesbians, negro, nazi, hitler — are MILD
+  "derogatory": neutral reporting uses them, and a list cannot tell reporting from abuse. Slurs
+  that are also ordinary words or names (chink in the armour, coon, paddy, jap, slope) are
+  MILD too.
+
+Construction folds every entry with :func:`moderation.text.fold` and indexes, once, the
+variants better-profanity would accept (its ``CHARS_MAPPING``: ``*`` for a vowel, ``l`` for
+``i``, ``v`` for ``u``; digits and ``@$!`` are already undone by folding) and, for SEVERE words,
+simple inflections (-s, -es, -ed, -er, -ers, -ing, -in, -y). Matching is whole-token: single
+tokens, multi-word entries as token n-grams ("blow job", "blow-job"), and SEVERE words split
+into 2–3 pieces ("fu ck", "as shole"). Scunthorpe, assassin, cocktail and Dickens are one token
+each, so they never match.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
 from typing import Any
 
-from .text import Folded
+from .text import Folded, fold
 
 
 class Severity(StrEnum):
@@ -40,28 +62,296 @@ class Match:
         }
 
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One list entry, folded, as the index stores it."""
+
+    word: str
+    category: str
+    severity: Severity
+    disguised_only: bool = False  # "s0b": match only when not written as the plain word "sob"
+
+
+TIERS: dict[str, tuple[str, Severity]] = {
+    "severe_obscene.txt": ("obscene", Severity.SEVERE),
+    "severe_slur.txt": ("derogatory", Severity.SEVERE),
+    "insults.txt": ("personal", Severity.MILD),
+    "mild_obscene.txt": ("obscene", Severity.MILD),
+    "mild_personal.txt": ("personal", Severity.MILD),
+    "mild_derogatory.txt": ("derogatory", Severity.MILD),
+}
+
+_TOKEN = re.compile(r"\**[^\W_]+(?:['*]+[^\W_]+)*\**")
+_WORD = re.compile(r"[^\W_]+(?:['*]+[^\W_]+)*")
+_CLITICS = frozenset({"s", "re", "ll", "d", "ve", "m", "t"})
+# better-profanity's CHARS_MAPPING, minus what folding already undoes (digits, @, $).
+_VARIANTS = {"a": "a*", "e": "e*", "i": "il*", "o": "o*", "u": "uv*", "v": "vu*"}
+_MAX_VARIANTS = 4096
+# Variants that are everyday words or names (found on the shared comment corpora): better-profanity
+# flags "gal" as "gai" and the SPLC as "spic"; we do not.
+_NOT_VARIANTS = frozenset({"gal", "splc", "rvm", "guldo"})
+_DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+# Tried first when a masked token ("f**k") fits several words.
+_LIKELY_MASKED = ("fuck", "shit", "cunt", "bitch", "twat", "whore", "slut", "wank", "asshole")
+_GAP = re.compile(r"[ .\-_*~/|]{1,3}")  # may split a phrase or a word: "blow-job", "fu ck"
+
+
+def bp_words() -> list[str]:
+    """better-profanity's bundled list, as shipped."""
+    raw = files("better_profanity").joinpath("profanity_wordlist.txt").read_text("utf-8")
+    return [w.strip() for w in raw.splitlines() if w.strip()]
+
+
+def read_tiers() -> Iterator[tuple[str, str, Severity, bool]]:
+    """(entry, category, severity, disguised_only) from the lexicon files."""
+    for name, (category, severity) in TIERS.items():
+        text = files("moderation").joinpath("lexicon", name).read_text("utf-8")
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield line.lstrip("~"), category, severity, line.startswith("~")
 
 
 class WordList:
-    def __init__(self, words: dict[str, tuple[str, Severity]]) -> None:
-        self._words = words
+    """An index of folded list entries; build it with :meth:`default`."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, Severity, bool]]) -> None:
+        self._single: dict[str, Entry] = {}
+        self._phrases: dict[tuple[str, ...], Entry] = {}
+        self._phrase_len: dict[str, int] = {}  # first token → longest phrase starting with it
+        exact: list[tuple[str, Entry]] = []
+        for raw, category, severity, disguised in entries:
+            tokens = _WORD.findall(fold(raw).text)
+            if not tokens:
+                continue
+            entry = Entry(" ".join(tokens), category, severity, disguised)
+            if len(tokens) > 1:
+                self._add_phrase(tuple(tokens), entry)
+            exact.append(("".join(tokens), entry))
+        # Exact spellings win over variants and inflections; one-word entries over joined
+        # phrases ("bullshit" over "bull shit").
+        exact.sort(key=lambda ke: " " in ke[1].word)
+        for key, entry in exact:
+            self._add(key, entry)
+        for key, entry in exact:
+            for form in _inflections(entry):
+                self._add(form, entry)
+            for form in _variants(key):
+                if form not in _NOT_VARIANTS:
+                    self._add(form, entry)
+        severe = [k for k, e in self._single.items() if e.severity is Severity.SEVERE]
+        self._prefixes = {k[:i] for k in severe for i in range(1, len(k))}
+        self._masked = sorted(k for k in severe if k.isalpha())
+        self._starts = frozenset(self._single) | frozenset(self._phrase_len)
 
     @classmethod
-    def default(cls, deny: Iterable[str] = (), allow: Iterable[str] = ()) -> WordList:
-        raw = files("better_profanity").joinpath("profanity_wordlist.txt").read_text("utf-8")
-        words = {w.strip(): ("obscene", Severity.SEVERE) for w in raw.splitlines() if w.strip()}
-        for w in deny:
-            words[w.casefold()] = ("obscene", Severity.SEVERE)
-        for w in allow:
-            words.pop(w.casefold(), None)
-        return cls(words)
+    def default(
+        cls, deny: Iterable[str | tuple[str, str]] = (), allow: Iterable[str] = ()
+    ) -> WordList:
+        """The lexicon tiers plus a site's ``deny`` words (SEVERE; "obscene" unless given as
+        ``(word, category)``), minus its ``allow`` words (folded, with all their variants)."""
+        entries = list(read_tiers())
+        filed = {e[0].casefold() for e in entries}
+        # A better-profanity upgrade must not silently drop words: unfiled ones come in MILD.
+        entries += [(w, "obscene", Severity.MILD, False) for w in bp_words()
+                    if w.casefold() not in filed]
+        for d in deny:
+            word, category = (d, "obscene") if isinstance(d, str) else d
+            entries.insert(0, (word, category, Severity.SEVERE, False))
+        allowed = {_plain(a) for a in allow}
+        return cls(e for e in entries if _plain(e[0]) not in allowed)
 
     def match(self, folded: Folded) -> list[Match]:
-        out = []
-        for m in _TOKEN.finditer(folded.text):
-            hit = self._words.get(m.group())
-            if hit:
-                s, e = folded.span(m.start(), m.end())
-                out.append(Match(folded.original[s:e], s, e, m.group(), hit[0], hit[1]))
+        """Matches in text order, with spans in the original text."""
+        text = folded.text
+        if self._clean(folded):
+            return []
+        toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        out: list[Match] = []
+        i = 0
+        while i < len(toks):
+            entry, j = self._multi(toks, i, text)
+            if entry is None:
+                entry, j = self._lookup(toks[i][0], toks[i][1], toks[i][2], folded), i + 1
+            if entry is not None:
+                s, e = folded.span(toks[i][1], toks[j - 1][2])
+                term = folded.original[s:e]
+                if not (entry.disguised_only and term.casefold() == entry.word):
+                    out.append(Match(term, s, e, entry.word, entry.category, entry.severity))
+                    i = j
+                    continue
+            i += 1
         return out
+
+    def _clean(self, folded: Folded) -> bool:
+        """Fast path: no token can start a match (set operations in C, little per-token Python)."""
+        text = folded.text
+        words = _WORD.findall(text)
+        if not self._starts.isdisjoint(words) or "*" in text or "fuck" in text:
+            return False
+        if not _unstretched(folded):
+            return False
+        if any(not w.isalpha() and not self._starts.isdisjoint(w.split("'")) for w in words):
+            return False
+        prefixes = self._prefixes
+        if prefixes.isdisjoint(words):
+            return True
+        firsts = [k for k, w in enumerate(words[:-1]) if w in prefixes]
+        return not any(_split_word(self, words, k) for k in firsts)
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _add(self, key: str, entry: Entry) -> None:
+        old = self._single.get(key)
+        if old is None or (old.severity is Severity.MILD and entry.severity is Severity.SEVERE):
+            self._single[key] = entry
+
+    def _add_phrase(self, tokens: tuple[str, ...], entry: Entry) -> None:
+        self._phrases.setdefault(tokens, entry)
+        first = tokens[0]
+        self._phrase_len[first] = max(self._phrase_len.get(first, 0), len(tokens))
+
+    def _entries(self) -> set[Entry]:
+        return set(self._single.values()) | set(self._phrases.values())
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def _multi(
+        self, toks: list[tuple[str, int, int]], i: int, text: str
+    ) -> tuple[Entry | None, int]:
+        """A phrase ("blow job") or a split-up SEVERE word ("fu ck") starting at token i."""
+        first = toks[i][0]
+        for n in range(min(self._phrase_len.get(first, 0), len(toks) - i), 1, -1):
+            entry = self._phrases.get(tuple(t[0] for t in toks[i:i + n]))
+            if entry is not None and all(_adjacent(toks[k], toks[k + 1], text)
+                                         for k in range(i, i + n - 1)):
+                return entry, i + n
+        if first in self._single or first not in self._prefixes or i + 1 == len(toks):
+            return None, i  # a whole word stays one match: "twats in" is "twats"
+        found: tuple[Entry | None, int] = (None, i)
+        joined = first
+        for j in range(i + 1, min(i + 3, len(toks))):
+            if not _adjacent(toks[j - 1], toks[j], text):
+                break
+            joined += toks[j][0]
+            entry = self._single.get(joined)
+            if entry is not None and entry.severity is Severity.SEVERE:
+                found = (entry, j + 1)
+            if joined not in self._prefixes:
+                break
+        return found
+
+    def _lookup(self, tok: str, start: int, end: int, folded: Folded) -> Entry | None:
+        """One token: as folded, then contractions, masks, digits and stretched letters."""
+        entry = self._single.get(tok)
+        if entry is not None:
+            return entry
+        if "'" in tok:
+            base, _, clitic = tok.rpartition("'")
+            if clitic in _CLITICS:
+                return self._lookup(base, start, end, folded)
+        if "*" in tok:
+            core = tok.strip("*")
+            return self._unmask(core, _LIKELY_MASKED) or self._single.get(core) or self._unmask(
+                core, self._masked)
+        if not tok.isalpha() and any(c.isdigit() for c in tok):  # "a55", "sh17": left by fold
+            entry = self._single.get(tok.replace("11", "ll").translate(_DIGITS))
+            if entry is not None:
+                return entry
+        if "fuck" in tok:  # no English word contains it: "fuckery", "fuckwittery"
+            return self._single.get("fuck")
+        if folded.ends[end - 1] - folded.starts[start] > end - start:
+            return self._disguised(_unsqueeze(tok, start, folded))
+        return None
+
+    def _disguised(self, tok: str) -> Entry | None:
+        """A token that folding shortened (stretched, spaced): the word, or a word it starts with
+        ("a s s e d", "n i g g e r f a g g o t")."""
+        for k in range(len(tok), 2, -1):
+            entry = self._single.get(tok[:k])
+            if entry is not None:
+                return entry
+        return None
+
+    def _unmask(self, tok: str, candidates: Iterable[str]) -> Entry | None:
+        """A SEVERE word with letters masked by ``*`` ("f**k", "c**t")."""
+        if sum(c.isalpha() for c in tok) < 2 or not tok.replace("*", "").isalpha():
+            return None
+        pattern = re.compile(tok.replace("*", "[a-z]"))
+        key = next((k for k in candidates if len(k) == len(tok) and pattern.fullmatch(k)), None)
+        return self._single.get(key) if key else None
+
+
+def _plain(word: str) -> str:
+    """An entry's folded form with every digit read as a letter ("he11" → "hell")."""
+    return " ".join(_WORD.findall(fold(word).text)).replace("11", "ll").translate(_DIGITS)
+
+
+def _split_word(wl: WordList, words: list[str], k: int) -> bool:
+    """Whether words[k:k+2] or words[k:k+3] join into a SEVERE word (fast-path check)."""
+    if words[k] in wl._single or words[k] not in wl._prefixes:
+        return False
+    joined = words[k] + words[k + 1]
+    if joined in wl._single:
+        return True
+    return k + 2 < len(words) and joined in wl._prefixes and joined + words[k + 2] in wl._single
+
+
+def _unstretched(folded: Folded) -> bool:
+    """No squeezed letters and no joined spelling (then the disguise fallback has nothing to do).
+
+    Lengths alone decide for ASCII; otherwise NFKC expansions ("ﬁ") could hide a deletion, so
+    every folded character must also come from exactly one original one.
+    """
+    if len(folded.text) != len(folded.original):
+        return False
+    return folded.original.isascii() or sum(folded.ends) - sum(folded.starts) == len(folded.text)
+
+
+def _adjacent(a: tuple[str, int, int], b: tuple[str, int, int], text: str) -> bool:
+    return _GAP.fullmatch(text, a[2], b[1]) is not None
+
+
+def _unsqueeze(tok: str, start: int, folded: Folded) -> str:
+    """Undo text.fold's squeeze to two letters where it happened: "fuuck" → "fuck"."""
+    out = []
+    for k, c in enumerate(tok):
+        squeezed = folded.ends[start + k] - folded.starts[start + k] > 1
+        if not (k and squeezed and c == tok[k - 1]):
+            out.append(c)
+    return "".join(out)
+
+
+def _variants(key: str) -> Iterator[str]:
+    """better-profanity's substitutions, in folded form ("f*ck", "dlck", "fvck")."""
+    options = [_VARIANTS.get(c, c) for c in key]
+    total = 1
+    for o in options:
+        total *= len(o)
+    if total > _MAX_VARIANTS:  # very long entries: one substitution at a time
+        for k, o in enumerate(options):
+            for c in o[1:]:
+                yield key[:k] + c + key[k + 1:]
+        return
+    for combo in itertools.product(*options):
+        yield "".join(combo)
+
+
+def _inflections(entry: Entry) -> Iterator[str]:
+    """-s, -es, -ed, -er, -ers, -ing, -in, -y, with a doubled final consonant or a dropped e.
+
+    SEVERE words only; slurs get the plural alone ("spic" must not reach "spicy", "spac" not
+    "spacing").
+    """
+    key = entry.word.replace(" ", "")
+    if entry.severity is Severity.MILD or len(key) < 4 or not key.isalpha():
+        return
+    if entry.category != "obscene":
+        yield key + "s"
+        return
+    stems = [key, key + key[-1]] if key[-1] not in "aeiouy" else [key]
+    if key.endswith("e"):
+        stems.append(key[:-1])
+    for stem in stems:
+        for suffix in ("s", "es", "ed", "er", "ers", "ing", "in", "y"):
+            yield stem + suffix
