@@ -168,18 +168,17 @@ def _join_spaced(s: str, offsets: _Offsets) -> tuple[str, _Offsets]:
         chunk = m.group()
         if sum(c.isalpha() for c in chunk) < 2:  # "1 2 3" and "$ 5 0" are not words
             continue
-        sep = m.group("sep")
         keep.extend(range(pos, a))
-        keep.extend(i for i in range(a, b) if s[i] not in sep)
+        keep.extend(range(a, b, len(m.group("sep")) + 1))  # char, sep, char, sep, …, char
         pos = b
     if not keep:
         return s, offsets
     keep.extend(range(pos, len(s)))
-    text = "".join(s[i] for i in keep)
+    text = "".join(map(s.__getitem__, keep))
     if offsets is None:
-        return text, (keep, [i + 1 for i in keep])
+        return text, (keep, list(map((1).__add__, keep)))
     starts, ends = offsets
-    return text, ([starts[i] for i in keep], [ends[i] for i in keep])
+    return text, (list(map(starts.__getitem__, keep)), list(map(ends.__getitem__, keep)))
 
 
 def _maybe_leet(s: str) -> bool:

@@ -143,6 +143,7 @@ class WordList:
         self._prefixes = {k[:i] for k in severe for i in range(1, len(k))}
         self._masked = sorted(k for k in severe if k.isalpha())
         self._starts = frozenset(self._single) | frozenset(self._phrase_len)
+        self._multi_starts = frozenset(self._phrase_len) | (self._prefixes - set(self._single))
 
     @classmethod
     def default(
@@ -170,7 +171,7 @@ class WordList:
         out: list[Match] = []
         i = 0
         while i < len(toks):
-            entry, j = self._multi(toks, i, text)
+            entry, j = self._multi(toks, i, text) if toks[i][0] in self._multi_starts else (None, i)
             if entry is None:
                 entry, j = self._lookup(toks[i][0], toks[i][1], toks[i][2], folded), i + 1
             if entry is not None:
