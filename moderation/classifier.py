@@ -127,7 +127,7 @@ class FastLinear:
         if hit is None:
             vocab = self._cv
             hit = [vocab[g] for g in char_wb_ngrams(word) if g in vocab]
-            if len(self._char_cache) > 500_000:
+            if len(self._char_cache) > 100_000:  # bounds memory (~25 MB) in a long-lived server
                 self._char_cache.clear()
             self._char_cache[word] = hit
         return hit
