@@ -164,9 +164,11 @@ class WordList:
 
     def match(self, folded: Folded) -> list[Match]:
         """Matches in text order, with spans in the original text."""
+        return [] if self._clean(folded) else self._scan(folded)
+
+    def _scan(self, folded: Folded) -> list[Match]:
+        """The full token-by-token scan that ``_clean`` lets clean comments skip."""
         text = folded.text
-        if self._clean(folded):
-            return []
         toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         out: list[Match] = []
         i = 0
@@ -192,8 +194,11 @@ class WordList:
             return False
         if not _unstretched(folded):
             return False
-        if any(not w.isalpha() and not self._starts.isdisjoint(w.split("'")) for w in words):
-            return False
+        for w in words:  # the slow path reads clitics ("shit's") and digits ("a55") too
+            if not w.isalpha() and not self._starts.isdisjoint(
+                w.split("'") + w.replace("11", "ll").translate(_DIGITS).split("'")
+            ):
+                return False
         prefixes = self._prefixes
         if prefixes.isdisjoint(words):
             return True

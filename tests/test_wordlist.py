@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from better_profanity import profanity
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation.text import fold
 from moderation.wordlist import Match, Severity, WordList, bp_words, read_tiers
@@ -67,6 +69,8 @@ def test_tier_sizes_are_plausible() -> None:
         ("bellends everywhere", "bellends", "bellend", Severity.SEVERE),
         ("utter fuckery", "fuckery", "fucker", Severity.SEVERE),
         ("a n1gger", "n1gger", "nigger", Severity.SEVERE),
+        ("an a55", "a55", "ass", Severity.MILD),
+        ("sh17 again", "sh17", "shit", Severity.SEVERE),
         ("you idiot", "idiot", "idiot", Severity.MILD),
         ("go to hell", "hell", "hell", Severity.MILD),
         ("a s0b", "s0b", "sob", Severity.MILD),
@@ -149,6 +153,22 @@ def test_corpus_parity_with_better_profanity(wl: WordList) -> None:
     flagged = [ln for ln in lines if profanity.contains_profanity(ln)]
     missed = {ln for ln in flagged if not matches(wl, ln)}
     assert missed == BP_ONLY
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["a", "as", "s", "fu", "ck", "sh", "it", "the", "hole", "shole", "bit", "ch", "he", "ll", "'s",
+     "a55", "f*", "*", "uu", "fuuu", "b1", "tch", " ", " ", "-", ".", "\n", "pen", "is", "ѕ", "\u200b"]
+), max_size=12))
+def test_fast_path_agrees_with_the_full_scan(wl: WordList, pieces: list[str]) -> None:
+    f = fold("".join(pieces))
+    assert wl.match(f) == wl._scan(f)
+
+
+def test_fast_path_agrees_on_the_corpus(wl: WordList) -> None:
+    for line in corpus():
+        f = fold(line)
+        assert wl.match(f) == wl._scan(f), line
 
 
 def test_corpus_scunthorpe_lines_stay_clean(wl: WordList) -> None:
