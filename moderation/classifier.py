@@ -206,20 +206,34 @@ def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, 
         j = fast._wv.get(g)
         if j is not None:
             _add(phrases, _readable(g), word_value[j] * fast.coef_word[j])
-    char_value = dict(zip(xc.indices, xc.data, strict=True))
-    occurrences = np.bincount(np.asarray(fast._char_ids(marked), dtype=np.int64),
-                              minlength=1)
-    for w in marked.split():
-        ids = fast.char_ids_of_word(w)
-        if ids:
-            share = sum(char_value[j] / occurrences[j] * fast.coef_char[j] for j in ids)
-            _add(phrases, _readable(_strip_punct(w)), share)
+    for word, share in _char_shares(fast, marked, xc).items():
+        _add(phrases, _readable(_strip_punct(word)), share)
     out: dict[str, list[tuple[str, float]]] = {}
     for ci, cat in enumerate(CATEGORIES):
         ranked = sorted(((p, float(v[ci])) for p, v in phrases.items() if v[ci] > 0),
                         key=lambda pv: -pv[1])
         out[str(cat)] = ranked[:k]
     return out
+
+
+def _char_shares(fast: FastLinear, marked: str, xc: sp.csr_matrix) -> dict[str, np.ndarray]:
+    """Per distinct word, the summed contribution of its char n-gram occurrences (vectorised:
+    a 4,000-character comment has ~15,000 of them)."""
+    words = marked.split()
+    ids = [fast.char_ids_of_word(w) for w in words]
+    lengths = np.array([len(i) for i in ids])
+    if not lengths.sum():
+        return {}
+    pos = np.searchsorted(xc.indices, np.fromiter((j for i in ids for j in i), dtype=np.int64))
+    per_occurrence = (xc.data / np.bincount(pos, minlength=len(xc.indices)))[:, None]
+    values = per_occurrence[pos] * fast.coef_char[xc.indices[pos]]
+    nonempty = lengths > 0
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
+    sums = np.add.reduceat(values, starts, axis=0)
+    shares: dict[str, np.ndarray] = {}
+    for w, v in zip((w for w, n in zip(words, nonempty, strict=True) if n), sums, strict=True):
+        shares[w] = shares[w] + v if w in shares else v
+    return shares
 
 
 def _add(phrases: dict[str, np.ndarray], phrase: str, value: np.ndarray) -> None:
@@ -232,7 +246,10 @@ def _strip_punct(word: str) -> str:
 
 
 def _readable(gram: str) -> str:
-    return " ".join(MARKER_LABELS.get(t, t) for t in gram.split())
+    """A marker's label; an n-gram straddling the text and its markers counts for the markers."""
+    tokens = gram.split()
+    marks = [MARKER_LABELS[t] for t in tokens if t in MARKER_LABELS]
+    return " ".join(marks) if marks else gram
 
 
 # --- persistence ---------------------------------------------------------------------------------
