@@ -60,7 +60,10 @@ def test_fast_path_equals_sklearn(model_dir: Path) -> None:
 @pytest.mark.skipif(not (BUNDLED / "moderation.json").is_file(), reason="no bundled model")
 def test_bundled_fast_path_equals_sklearn() -> None:
     clf = classifier.load(BUNDLED)
-    texts = varied_texts(400, seed=1)
+    corpus = Path(__file__).resolve().parents[1] / "moderation" / "corpus" / "train_news.jsonl"
+    real = [fold(json.loads(x)["text"]).text for x in corpus.read_text().splitlines()[:300]] \
+        if corpus.is_file() else []
+    texts = varied_texts(400, seed=1) + real
     np.testing.assert_allclose(clf.predict_proba(texts), clf.predict_proba_sklearn(texts),
                                rtol=0, atol=1e-9)
 
