@@ -1,13 +1,14 @@
-"""The trained classifier: build, save and load (skops, pinned trusted types, sha256-checked) and fast inference.
+"""The trained classifier: build, save, load (skops, pinned types, sha256-checked), fast inference.
 
 Training uses stock scikit-learn: one ``Pipeline(features, LogisticRegression)`` per category, all
-sharing one fitted ``FeatureUnion`` of a word (1–2) and a char_wb (2–5) ``TfidfVectorizer``. Their input is
-``features.mark(fold(text).text)``.
+sharing one fitted ``FeatureUnion`` of a word (1–2) and a char_wb (2–5) ``TfidfVectorizer``. Their
+input is ``features.mark(fold(text).text)``.
 
-Inference does not call scikit-learn: sklearn's transform + predict_proba cost ~2 ms per call. At load,
-``FastLinear`` takes the vectorisers' vocabularies, idf and each head's coefficients and computes the same
-numbers (same analyzers, sublinear tf, idf, l2 norm per vectoriser, dot product, sigmoid) with a cache of
-each word's char n-grams. ``tests/test_classifier.py`` checks equality with the pipelines to 1e-9.
+Inference does not call scikit-learn: sklearn's transform + predict_proba cost ~2 ms per call. At
+load, ``FastLinear`` takes the vectorisers' vocabularies, idf and each head's coefficients and
+computes the same numbers (same analyzers, sublinear tf, idf, l2 norm per vectoriser, dot product,
+sigmoid) with a cache of each word's char n-grams. ``tests/test_classifier.py`` checks equality
+with the pipelines to 1e-9.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class FastLinear:
         coef = np.vstack([pipelines[c].named_steps["clf"].coef_.ravel() for c in CATEGORIES]).T
         self.coef_word = np.ascontiguousarray(coef[: self._nw])
         self.coef_char = np.ascontiguousarray(coef[self._nw :])
-        self.intercept = np.array([pipelines[c].named_steps["clf"].intercept_[0] for c in CATEGORIES])
+        self.intercept = np.array([pipelines[c].named_steps["clf"].intercept_[0]
+                                   for c in CATEGORIES])
         self.idf_word, self.idf_char = self._word.idf_, self._char.idf_
         self._char_cache: dict[str, list[int]] = {}
 
@@ -170,7 +172,7 @@ class Classifier:
     """A loaded model. Inputs are *folded* texts (``moderation.text.fold(t).text``)."""
 
     version: str
-    thresholds: dict[str, tuple[float, float]]  # category -> (review_at, reject_at), from the sidecar
+    thresholds: dict[str, tuple[float, float]]  # category -> (review_at, reject_at), from sidecar
 
     def __init__(self, pipelines: Mapping[str, Pipeline], meta: Mapping[str, Any]) -> None:
         self.pipelines = dict(pipelines)
@@ -255,7 +257,8 @@ def _readable(gram: str) -> str:
 # --- persistence ---------------------------------------------------------------------------------
 
 def save(pipelines: Mapping[str, Pipeline], model_dir: Path, meta: dict[str, Any]) -> Path:
-    """Write ``<name>.skops`` and its sidecar ``<name>.json`` (with the sha256); return the sidecar."""
+    """Write ``<name>.skops`` and its sidecar ``<name>.json`` (with the sha256); return the
+    sidecar's path."""
     import sklearn
     import skops
     import skops.io as sio

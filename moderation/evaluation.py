@@ -1,9 +1,10 @@
 """Evaluate a saved model on data it was not fitted on, and choose the policy thresholds.
 
-``evaluate(model_dir, data_dir, plots_dir)`` prints and returns, per dataset: ROC AUC, and precision /
-recall of "held by this category" (score ≥ its ``review_at``) for each category the dataset labels;
-the dataset's own headline figure; and the decision mix (approve / review / reject) of clean and violating
-texts under ``moderation.policy.decide`` with the model's thresholds and the default word list.
+``evaluate(model_dir, data_dir, plots_dir)`` prints and returns, per dataset: ROC AUC, and
+precision / recall of "held by this category" (score ≥ its ``review_at``) for each category the
+dataset labels; the dataset's own headline figure; and the decision mix (approve / review / reject)
+of clean and violating texts under ``moderation.policy.decide`` with the model's thresholds and the
+default word list.
 Headline figures:
 
 * OLID test A: macro-F1 of OFF vs NOT, OFF ⇔ max category score ≥ 0.5 (and AUC of that max)
@@ -55,7 +56,8 @@ def choose_thresholds(scores: np.ndarray, labels: np.ndarray,
     """(review_at, reject_at) per category, from held-out scores of labelled news comments.
 
     review_at: the grid point maximising the worse of the two margins, held violations − 95 % and
-    approved clean − 85 %. reject_at: above all but ``REJECT_CAP`` / 3 of the clean scores, per category.
+    approved clean − 85 %. reject_at: above all but ``REJECT_CAP`` / 3 of the clean scores, per
+    category (floor 0.5).
     """
     violating = np.nan_to_num(labels, nan=0.0).max(axis=1) > 0
     clean = ~violating

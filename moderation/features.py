@@ -1,8 +1,8 @@
 """Structural marker tokens for attacks that carry no swear word.
 
-``mark(folded)`` appends marker words (``mk…``) to a folded text before vectorisation, so the model can
-learn *how* a sentence attacks — a generalisation about a group, an insult aimed at "you", a threat —
-and not only *which* words it uses. The markers are ordinary word tokens: the pipeline stays a stock
+``mark(folded)`` appends marker words (``mk…``) to a folded text before vectorisation, so the model
+can learn *how* a sentence attacks — a generalisation about a group, an insult aimed at "you",
+a threat — and not only *which* words it uses. The markers are ordinary word tokens: the pipeline stays a stock
 scikit-learn ``Pipeline`` and explanations can name them. Pure: no I/O, no model.
 
 Markers (each emitted at most once per text):

@@ -59,7 +59,8 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     if not sets:
         raise FileNotFoundError(f"no training data in {data_dir} and no corpus at {news_path}")
     for s in sets:
-        log(f"{s.name}: {len(s)} rows, positives {np.nansum(s.labels, axis=0).astype(int).tolist()}")
+        positives = np.nansum(s.labels, axis=0).astype(int).tolist()
+        log(f"{s.name}: {len(s)} rows, positives {positives}")
     texts = [t for s in sets for t in s.texts]
     labels = np.vstack([s.labels for s in sets])
     weights = np.concatenate([np.full(len(s), _weight(s.name)) for s in sets])

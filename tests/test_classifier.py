@@ -1,4 +1,4 @@
-"""The classifier: the fast path equals scikit-learn, skops round trip, refusals, sidecar, explanations."""
+"""The classifier: fast path equals scikit-learn, skops round trip, refusals, sidecar, explain."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def varied_texts(n: int = 300, seed: int = 0) -> list[str]:
     """Folded texts of many shapes: fixture lines, word salad, punctuation, unicode, long, empty."""
     rng = random.Random(seed)
     lines = [json.loads(x)["text"] for x in FIXTURE.read_text().splitlines()]
-    words = " ".join(lines).split() + ["you", "all", "are", "ür", "naïve", "😀", "x", "--", "\t", "a"]
-    texts = lines + ["", " ", "a", "!!!", "you", "i know where you live", "calling them vermin is wrong"]
+    words = " ".join(lines).split() + ["you", "all", "ür", "naïve", "😀", "x", "--", "\t", "a"]
+    texts = lines + ["", " ", "a", "!!!", "you", "i know where you live", "calling them vermin"]
     while len(texts) < n:
         k = rng.choice([1, 2, 5, 12, 40])
         texts.append(rng.choice([" ", "  ", "\n", " , "]).join(rng.choice(words) for _ in range(k)))
@@ -109,7 +109,7 @@ def test_explain_names_phrases_that_raise_scores(model_dir: Path) -> None:
     assert out["personal"] and out["derogatory"]
 
 
-# --- refusals --------------------------------------------------------------------------------------
+# --- refusals -------------------------------------------------------------------------------------
 
 def _resign(model_dir: Path) -> None:
     """Make the sidecar's sha256 agree with the (altered) file, so another check must refuse it."""

@@ -136,7 +136,8 @@ def test_label_mapping_on_the_public_sets() -> None:
 
 @shared
 def test_training_and_evaluation_splits_are_disjoint() -> None:
-    train_texts = {s.name.split("-")[0]: set(s.texts) for s in datasets.public_training_sets(SHARED)}
+    sets = datasets.public_training_sets(SHARED)
+    train_texts = {s.name.split("-")[0]: set(s.texts) for s in sets}
     for s in datasets.public_evaluation_sets(SHARED):
         assert not train_texts[s.name.split("-")[0]] & set(s.texts), s.name
 
