@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
 
+from .fields import Text, encodable
 from .policy import Decision, Verdict
 from .storage import Comment, CommentStatus, Site
 from .storage import comments as comment_store
@@ -29,7 +30,9 @@ REJECTED_MESSAGE = (
 )
 
 Author = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX),
+    AfterValidator(encodable),
 ]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{8,128}$")]
 
@@ -40,11 +43,11 @@ class CommentDraft(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     author: Author
-    text: str
+    text: Text
     idempotency_key: IdempotencyKey | None = None
     # The article's address, shown to moderators: http(s) only, never javascript: and the like.
-    url: Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s]+$")] | None = None
-    title: Annotated[str, Field(max_length=500)] | None = None
+    url: Annotated[Text, Field(max_length=2048, pattern=r"^https?://[^\s]+$")] | None = None
+    title: Annotated[Text, Field(max_length=500)] | None = None
     # The honeypot: people never see it, so only bots fill it in.
     homepage: Annotated[str, Field(description="must be left empty")] = ""
 

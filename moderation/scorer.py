@@ -18,6 +18,7 @@ from pathlib import Path
 from . import classifier as classifier_mod
 from .categories import CATEGORIES, Category
 from .errors import InvalidText, ModelRefused, TextTooLong
+from .fields import encodable
 from .policy import DEFAULT_THRESHOLDS, Phrase, Policy, Thresholds, Verdict, decide
 from .text import Folded, fold
 from .wordlist import Match, Severity, WordList
@@ -85,6 +86,10 @@ class Scorer:
             raise InvalidText(f"text must be a string, not {type(text).__name__}")
         if not text.strip():
             raise InvalidText("text is empty")
+        try:
+            encodable(text)
+        except ValueError as exc:
+            raise InvalidText(str(exc)) from None
         if len(text) > self.policy.max_length:
             raise TextTooLong(len(text), self.policy.max_length)
         return text

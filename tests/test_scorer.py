@@ -69,7 +69,7 @@ def test_site_thresholds_and_words(scorer):
     assert scorer.score("what a blorf").decision is Decision.APPROVE
 
 
-@pytest.mark.parametrize("bad", ["", "   \n", None, 42])
+@pytest.mark.parametrize("bad", ["", "   \n", None, 42, "unpaired \ud800 surrogate"])
 def test_invalid_text_is_refused(scorer, bad):
     with pytest.raises(InvalidText):
         scorer.score(bad)

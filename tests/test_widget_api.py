@@ -239,6 +239,9 @@ def test_bad_page_parameters(client: FlaskClient, query: str) -> None:
         ({"author": "Ann", "text": "a\x00b"}, 400, "NUL"),
         ({"author": "A\x00n", "text": "hi"}, 400, "NUL"),
         ({"author": "Ann", "text": "x" * 5001}, 413, "5000"),
+        ({"author": "Ann", "text": "half \ud800 a pair"}, 422, "text"),  # unpaired surrogates
+        ({"author": "A\udfffn", "text": "hi"}, 422, "author"),
+        ({"author": "Ann", "text": "hi", "title": "\ud83d"}, 422, "title"),
     ],
 )
 def test_bad_submissions_get_clear_errors(

@@ -8,21 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from moderation.fields import Text
 
 MAX_BATCH = 100
-
-
-def _encodable(value: str) -> str:
-    """Refuse unpaired surrogates (JSON allows ``"\\ud800"``; no database can store them)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (an unpaired surrogate)") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class _Body(BaseModel):
