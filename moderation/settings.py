@@ -12,7 +12,12 @@ MODERATION_MODEL_DIR           directory of a trained model                 none
 MODERATION_MAX_LENGTH          longest comment accepted, in characters      5000
 MODERATION_PROXY_HOPS          reverse proxies in front (X-Forwarded-For)   0
 MODERATION_LOG_LEVEL           DEBUG, INFO, WARNING, ERROR or CRITICAL      INFO
+MODERATION_API_RATE_LIMIT      moderation API requests per key              ``600/minute``
+MODERATION_WIDGET_RATE_LIMIT   widget submissions per client address        ``10/minute;100/hour``
+MODERATION_THREAD_RATE_LIMIT   widget submissions per article thread        ``60/minute``
 =============================  ===========================================  ==========================
+
+Rate limits use the ``limits`` notation: ``N/second|minute|hour|day``, several joined by ``;``.
 
 Nothing is read at import time: call :meth:`Settings.from_env`. A bad value raises
 :class:`ConfigError` naming the variable and what is wrong.
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -62,6 +68,9 @@ class Settings:
     max_length: int = DEFAULT_MAX_LENGTH
     proxy_hops: int = 0
     log_level: str = "INFO"
+    api_rate_limit: str = "600/minute"
+    widget_rate_limit: str = "10/minute;100/hour"
+    thread_rate_limit: str = "60/minute"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +86,9 @@ class Settings:
             max_length=_integer(env, "MAX_LENGTH", DEFAULT_MAX_LENGTH, minimum=1),
             proxy_hops=_integer(env, "PROXY_HOPS", 0, minimum=0),
             log_level=_log_level(env.get(PREFIX + "LOG_LEVEL")),
+            api_rate_limit=_rate(env, "API_RATE_LIMIT", "600/minute"),
+            widget_rate_limit=_rate(env, "WIDGET_RATE_LIMIT", "10/minute;100/hour"),
+            thread_rate_limit=_rate(env, "THREAD_RATE_LIMIT", "60/minute"),
         )
 
     def __repr__(self) -> str:
@@ -86,7 +98,9 @@ class Settings:
             f"Settings(instance_dir={str(self.instance_dir)!r}, database_url={database!r}, "
             f"redis_url={_mask(self.redis_url)!r}, model_dir={self.model_dir!r}, "
             f"max_length={self.max_length}, proxy_hops={self.proxy_hops}, "
-            f"log_level={self.log_level!r})"
+            f"log_level={self.log_level!r}, api_rate_limit={self.api_rate_limit!r}, "
+            f"widget_rate_limit={self.widget_rate_limit!r}, "
+            f"thread_rate_limit={self.thread_rate_limit!r})"
         )
 
 
@@ -202,3 +216,15 @@ def _log_level(raw: str | None) -> str:
             PREFIX + "LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {raw!r}"
         )
     return level
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit in the ``limits`` notation, e.g. ``600/minute`` or ``10/minute;100/hour``."""
+    raw = (env.get(PREFIX + name) or "").strip()
+    if not raw:
+        return default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(PREFIX + name, f"{exc}; expected e.g. 600/minute") from None
+    return raw

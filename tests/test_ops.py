@@ -8,6 +8,7 @@ from moderation import Policy, Scorer
 from moderation.settings import ConfigError
 from moderation.wordlist import WordList
 from tests.webtools import add_site, bearer, make_app
+from web import create_app
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
 
@@ -97,6 +98,7 @@ def test_openapi_document_is_valid_openapi_3_1(client):
 
 
 def test_config_errors_name_the_variable(monkeypatch, db_url, tmp_path):
+    monkeypatch.setenv("MODERATION_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("MODERATION_API_RATE_LIMIT", "lots")
     with pytest.raises(ConfigError, match="MODERATION_API_RATE_LIMIT"):
-        make_app(db_url, tmp_path)
+        create_app({"TESTING": True})

@@ -85,6 +85,25 @@ def test_explicit_values(tmp_path: Path) -> None:
     assert "db.internal" in shown and "max_length=800" in shown
 
 
+def test_rate_limits(tmp_path: Path) -> None:
+    default = Settings.from_env(env(tmp_path))
+    assert (default.api_rate_limit, default.widget_rate_limit, default.thread_rate_limit) == (
+        "600/minute",
+        "10/minute;100/hour",
+        "60/minute",
+    )
+    s = Settings.from_env(env(tmp_path, widget_rate_limit="5/minute;50/day"))
+    assert s.widget_rate_limit == "5/minute;50/day"
+
+
+def test_widget_limits_reach_the_app(tmp_path: Path) -> None:
+    from web import create_app
+
+    s = Settings.from_env(env(tmp_path, thread_rate_limit="7/minute"))
+    app = create_app({"SETTINGS": s, "TESTING": True})
+    assert app.config["WIDGET_RATE_LIMIT_THREAD"] == "7/minute"
+
+
 def test_a_missing_model_dir_is_allowed(tmp_path: Path) -> None:
     s = Settings.from_env(env(tmp_path, model_dir=str(tmp_path / "absent")))
     assert s.model_dir == (tmp_path / "absent").resolve()  # the app runs degraded, and says so
@@ -103,6 +122,9 @@ def test_a_missing_model_dir_is_allowed(tmp_path: Path) -> None:
         ("PROXY_HOPS", "-1", "must be ≥ 0"),
         ("PROXY_HOPS", "one", "expected an integer"),
         ("LOG_LEVEL", "LOUD", "expected one of DEBUG"),
+        ("API_RATE_LIMIT", "lots", "expected e.g. 600/minute"),
+        ("WIDGET_RATE_LIMIT", "10 per fortnight", "expected e.g."),
+        ("THREAD_RATE_LIMIT", "x/minute", "expected e.g."),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, message: str) -> None:

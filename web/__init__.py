@@ -10,8 +10,10 @@ key                         meaning
 SETTINGS                    a ready ``Settings`` (default: ``Settings.from_env()``)
 DATABASE_URL                overrides ``settings.database_url``
 SCORER                      a ready scorer (default: ``load_scorer(settings.model_dir)``)
-API_RATE_LIMIT              per API key, shared by the three API families (default:
-                            MODERATION_API_RATE_LIMIT, else 600/minute)
+API_RATE_LIMIT              per API key, shared by the three API families
+                            (default: ``settings.api_rate_limit``)
+WIDGET_RATE_LIMIT_ADDRESS   widget submissions per address (``settings.widget_rate_limit``)
+WIDGET_RATE_LIMIT_THREAD    widget submissions per thread (``settings.thread_rate_limit``)
 API_KEY_CACHE_SECONDS       how long a worker trusts a verified key (default 5)
 RATELIMIT_ENABLED           False turns rate limiting off (default True)
 ==========================  ============================================================
@@ -30,7 +32,6 @@ from flask import Flask, Response
 
 from moderation.settings import Settings
 
-DEFAULT_API_RATE_LIMIT = "600/minute"
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 100 texts at the 5,000-character cap fit easily
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -45,7 +46,6 @@ log = logging.getLogger("web")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app from ``MODERATION_*`` variables, overridden by ``config`` (tests)."""
     from . import apikeys, db, errors, limits, logs, metrics
-    from .limits import api_rate_limit_from_env
 
     overrides = dict(config or {})
     settings: Settings = overrides.pop("SETTINGS", None) or Settings.from_env()
@@ -54,7 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        API_RATE_LIMIT=api_rate_limit_from_env() or DEFAULT_API_RATE_LIMIT,
+        API_RATE_LIMIT=settings.api_rate_limit,
+        WIDGET_RATE_LIMIT_ADDRESS=settings.widget_rate_limit,
+        WIDGET_RATE_LIMIT_THREAD=settings.thread_rate_limit,
         API_KEY_CACHE_SECONDS=5,
         RATELIMIT_ENABLED=True,
     )

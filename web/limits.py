@@ -10,18 +10,12 @@ behind ``MODERATION_PROXY_HOPS`` trusted proxies, werkzeug's ProxyFix takes the 
 from __future__ import annotations
 
 import hashlib
-import os
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from moderation.settings import ConfigError
-
 from . import ratestore
-
-API_RATE_LIMIT_ENV = "MODERATION_API_RATE_LIMIT"
 
 
 def client_address() -> str:
@@ -49,21 +43,6 @@ limiter = Limiter(key_func=client_address, headers_enabled=True, default_limits=
 def api_limit() -> str:
     """The moderation API's limit per key, from the app's config."""
     return str(current_app.config["API_RATE_LIMIT"])
-
-
-def api_rate_limit_from_env() -> str | None:
-    """``MODERATION_API_RATE_LIMIT`` (e.g. ``600/minute``), checked; None when unset.
-
-    Read here rather than in ``moderation.settings`` until that module grows the variable.
-    """
-    raw = os.environ.get(API_RATE_LIMIT_ENV, "").strip()
-    if not raw:
-        return None
-    try:
-        parse_many(raw)
-    except ValueError as exc:
-        raise ConfigError(API_RATE_LIMIT_ENV, f"{exc}; expected e.g. 600/minute") from None
-    return raw
 
 
 def init_app(app: Flask, *, redis_url: str | None, proxy_hops: int, enabled: bool = True) -> None:

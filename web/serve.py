@@ -21,8 +21,6 @@ from moderation.settings import Settings
 from moderation.storage import make_engine, session_factory, sites, transaction
 from moderation.storage.migrate import upgrade
 
-from .limits import api_rate_limit_from_env
-
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 
@@ -95,7 +93,6 @@ def options(host: str, port: int, workers: int) -> dict[str, Any]:
 def run(host: str, port: int, workers: int | None = None) -> int:
     """Prepare the database and serve until stopped."""
     settings = Settings.from_env()
-    api_rate_limit_from_env()  # fail here, once, rather than in every worker
     origin = own_origin(host, port)
     prepare(settings, origin)
     workers = workers or default_workers()
