@@ -55,6 +55,14 @@ def pct(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
 
+def typical_comment(texts: list[str], rng: random.Random) -> str:
+    target = rng.randint(100, 260)
+    out = rng.choice(texts)
+    while len(out) < target:
+        out += " " + rng.choice(texts)
+    return out
+
+
 def long_comment(texts: list[str], rng: random.Random, size: int = 4000) -> str:
     out = ""
     while len(out) < size:
@@ -80,7 +88,9 @@ def main() -> None:
     profanity.load_censor_words()
 
     texts = corpus()
-    sample = [rng.choice(texts) for _ in range(args.n)]
+    # A typical news comment runs to a few sentences (the figure is for 185 characters):
+    # join corpus lines until each sample is 100–260 characters long (median ≈ 180).
+    sample = [typical_comment(texts, rng) for _ in range(args.n)]
     longs = [long_comment(texts, rng) for _ in range(50)]
     for t in sample[:100]:  # warm up both
         scorer.score(t)
