@@ -72,14 +72,14 @@ def test_command_exit_status(tmp_path):
     env_model = ["--model-dir", str(tmp_path)]  # no model here: degraded mode, still answers
     good = subprocess.run(
         [sys.executable, "-m", "moderation.cli", "score", *env_model],
-        input='{"id": 1, "text": "hello"}\n', capture_output=True, text=True,
+        input='{"id": 1, "text": "hello"}\n', capture_output=True, text=True, check=False,
     )
     assert good.returncode == 0, good.stderr
     assert json.loads(good.stdout)["decision"] == "review"
     bad = subprocess.run(
         [sys.executable, "-m", "moderation.cli", "score", *env_model],
         input='{"id": 1, "text": "hello"}\nnope\n{"id": 3, "text": "bye"}\n',
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert bad.returncode == 1
     assert [json.loads(x).get("id") for x in bad.stdout.splitlines()] == [1, None, 3]

@@ -1,6 +1,10 @@
 """Scorer behaviour with a fake classifier (ML-independent) and in degraded mode."""
 
 import logging
+import pickle
+import shutil
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -16,7 +20,7 @@ class FakeClassifier:
     """Scores 'personal' high when the folded text contains 'clown'; explains with that word."""
 
     version = "fake-1"
-    thresholds = {"personal": (0.4, 0.8)}
+    thresholds: ClassVar = {"personal": (0.4, 0.8)}
 
     def predict_proba(self, folded_texts):
         return np.array([[0.01, 0.95 if "clown" in t else 0.02, 0.01] for t in folded_texts])
@@ -106,3 +110,38 @@ def test_degraded_never_approves_and_scores_stay_in_range(text):
 
 
 WORDLIST = WordList.default()
+
+
+BUNDLED = Path(__file__).resolve().parents[1] / "models"
+
+
+def _pickle(path):
+    path.write_bytes(pickle.dumps({"obscene": None}))
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def _tamper(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_pickle, _truncate, _tamper, lambda p: p.unlink()])
+def test_refused_model_degrades_the_scorer(tmp_path, caplog, damage):
+    shutil.copytree(BUNDLED, tmp_path / "m")
+    damage(tmp_path / "m" / "moderation.skops")
+    with caplog.at_level(logging.WARNING):
+        scorer = moderation.load_scorer(tmp_path / "m")
+    assert scorer.degraded and scorer.model_error
+    assert len(caplog.records) == 1
+    assert scorer.score("Thanks for the clear reporting.").decision is Decision.REVIEW
+
+
+def test_bundled_model_loads():
+    scorer = moderation.load_scorer(BUNDLED)
+    assert not scorer.degraded
+    assert scorer.score("Thanks for the clear reporting.").decision is Decision.APPROVE
+    assert scorer.score("You are a worthless idiot.").decision is not Decision.APPROVE
