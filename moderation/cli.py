@@ -79,6 +79,30 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_moderator(args: argparse.Namespace) -> int:
+    """Add a dashboard login; the password is asked twice (or read as two lines from stdin)."""
+    from .storage import Role, moderators, transaction
+
+    password = _new_password()
+    with transaction(_migrated_sessions()) as session:
+        moderator = moderators.create_moderator(session, args.name, password, Role(args.role))
+        print(f"created {moderator.role} {moderator.username!r}")
+    return 0
+
+
+def _new_password() -> str:
+    """The password twice, with getpass on a terminal, else two lines of stdin; must agree."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first, second = getpass.getpass("Password: "), getpass.getpass("Again: ")
+    else:
+        first, second = sys.stdin.readline().rstrip("\r\n"), sys.stdin.readline().rstrip("\r\n")
+    if first != second:
+        raise ModerationError("the two passwords differ")
+    return first
+
+
 def _migrated_sessions() -> Any:
     """A session factory on the configured database, migrated to the newest schema first."""
     from .settings import Settings
@@ -134,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", required=True)
     p.add_argument("--name", default="api", help="a label to tell keys apart")
     p.set_defaults(handler=cmd_create_api_key)
+
+    p = sub.add_parser("create-moderator", help="add a dashboard login (asks for the password)")
+    p.add_argument("name", help="username: 1–64 of a-z, 0-9, '.', '_' and '-'")
+    p.add_argument("--role", choices=["moderator", "admin"], default="moderator")
+    p.set_defaults(handler=cmd_create_moderator)
     return parser
 
 

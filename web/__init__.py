@@ -96,6 +96,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (ops, widget, api, perspective, openai_compat, openapi):
         app.register_blueprint(module.bp)
+    from . import dashboard  # Flask-Login, CSRF (dashboard only) and the dashboard blueprints
+
+    dashboard.init_app(app)
 
 
 def _security_headers(response: Response) -> Response:

@@ -1,0 +1,77 @@
+"""Small helpers shared by the dashboard views: the scorer's thresholds, query parsing, undo."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, request, session
+
+from moderation import queue
+from moderation.policy import Policy, Thresholds
+from moderation.review import UNDO_SECONDS
+from moderation.storage import CommentStatus
+
+
+def base_policy() -> Policy:
+    """The loaded scorer's policy (a default one for scorers without a policy, e.g. fakes)."""
+    policy = getattr(current_app.extensions["scorer"], "policy", None)
+    return policy if isinstance(policy, Policy) else Policy()
+
+
+def base_thresholds() -> Mapping[str, Thresholds]:
+    return {str(k): v for k, v in base_policy().thresholds.items()}
+
+
+def parse_query(status: CommentStatus, args: Mapping[str, Any], default: queue.Order) -> queue.Query:
+    """A queue query from request arguments; unknown values are ignored, not errors."""
+    return queue.Query(
+        status=status,
+        site=args.get("site") or None,
+        thread=_int(args.get("thread")),
+        category=args.get("category") if args.get("category") in _CATEGORIES else None,
+        reason=_enum(queue.ReasonKind, args.get("rule")),
+        search=str(args.get("q") or ""),
+        order=_enum(queue.Order, args.get("order")) or default,
+        page=_int(args.get("page")) or 1,
+        per_page=_int(args.get("per_page")) or queue.PER_PAGE,
+    )
+
+
+_CATEGORIES = ("obscene", "personal", "derogatory")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    try:
+        return cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def remember_undo(event_ids: list[int]) -> None:
+    """Offer an undo of these events on the next page, for a few seconds."""
+    if event_ids:
+        session["undo"] = {"events": event_ids, "until": time.time() + UNDO_SECONDS}
+
+
+def pending_undo() -> list[int]:
+    """The events an undo button may still revert."""
+    offer = session.get("undo") or {}
+    if offer.get("until", 0) < time.time():
+        session.pop("undo", None)
+        return []
+    return [int(i) for i in offer.get("events", [])]
+
+
+def filter_args() -> dict[str, str]:
+    """The current filter, to carry through links and forms."""
+    keep = ("site", "thread", "category", "rule", "q", "order", "per_page")
+    return {k: request.args[k] for k in keep if request.args.get(k)}

@@ -1,0 +1,27 @@
+"""The audit log: who, when, what, from → to, reason."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from moderation import review
+
+from .. import db
+
+bp = Blueprint("dashboard_pages", __name__)
+
+
+@bp.get("/audit")
+@login_required
+def audit() -> str:
+    """Status changes, newest first; ``?humans=1`` hides the scorer's own decisions."""
+    page = request.args.get("page", "1")
+    humans = request.args.get("humans") == "1"
+    rows, pages = review.audit_log(
+        db.get_session(), int(page) if page.isdigit() else 1, humans_only=humans
+    )
+    current = min(max(1, int(page) if page.isdigit() else 1), pages)
+    return render_template(
+        "dashboard/audit.html", rows=rows, page=current, pages=pages, humans=humans
+    )
