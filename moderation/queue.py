@@ -197,7 +197,7 @@ def _sort_key(order: Order, row: Any, per_site: Mapping[int, Mapping[str, Thresh
     if order is Order.RISK:
         return (-max(row.obscene or 0.0, row.personal or 0.0, row.derogatory or 0.0), row.id)
     if order is Order.UNCERTAIN:
-        scores = {c: row._mapping[c] for c in CATEGORIES if row._mapping[c] is not None}
+        scores = {str(c): row._mapping[c] for c in CATEGORIES if row._mapping[c] is not None}
         return (uncertainty(scores, per_site[row.site_id]), row.id)
     if order is Order.NEWEST:
         return (-row.id,)
@@ -268,12 +268,12 @@ def author_histories(
     session: Session, authors: Iterable[tuple[int, str | None]]
 ) -> dict[tuple[int, str | None], History]:
     """Per (site, author): counts by status and the author's latest comments."""
-    wanted = {(s, a) for s, a in authors if a}
+    wanted: set[tuple[int, str | None]] = {(s, a) for s, a in authors if a}
     if not wanted:
         return {}
     names = {a for _, a in wanted}
     site_ids = {s for s, _ in wanted}
-    out = {key: History() for key in wanted}
+    out: dict[tuple[int, str | None], History] = {key: History() for key in wanted}
     base = (Comment.site_id.in_(site_ids), Comment.author.in_(names))
     counts = select(Comment.site_id, Comment.author, Comment.status, func.count()).where(*base)
     for site_id, author, status, n in session.execute(counts.group_by(
