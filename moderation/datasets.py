@@ -33,7 +33,8 @@ PACKAGE_CORPUS = Path(__file__).parent / "corpus"
 
 LABEL_MAPPING: dict[str, dict[str, str]] = {
     "davidson-hate-offensive": {
-        "0 hate speech": "derogatory=1; obscene, personal not labelled (hate tweets may or may not swear)",
+        "0 hate speech": "derogatory=1; obscene=1 when the word list has a severe hit, else not "
+        "labelled; personal not labelled",
         "1 offensive language": "obscene=1; derogatory not labelled (many 'offensive' tweets use "
         "slurs, which our rule calls derogatory); personal not labelled",
         "2 neither": "obscene=0, personal=0, derogatory=0",
@@ -48,15 +49,18 @@ LABEL_MAPPING: dict[str, dict[str, str]] = {
         "derogatory=identity_hate",
         "other rows, toxic=0": "obscene=0, personal=0, derogatory=0",
         "other rows, toxic=1": "obscene=1 when the word list has a severe hit (Jigsaw's toxic rows "
-        "with profanity are nearly always labelled obscene in the 3,000), else not labelled; personal "
-        "and derogatory not labelled",
+        "with profanity are nearly always labelled obscene in the 3,000), else not labelled; "
+        "personal=1 when the text addresses 'you' (features' mkyou marker: rudeness toward an "
+        "editor, which our rule calls personal even where Jigsaw's narrower 'insult' is 0), else not "
+        "labelled; derogatory not labelled",
     },
     "olid": {
         "NOT": "obscene=0, personal=0, derogatory=0",
         "OFF UNT (untargeted profanity)": "obscene=1, personal=0, derogatory=0",
         "OFF TIN IND (targeted at a person)": "personal=1, derogatory=0; obscene not labelled",
         "OFF TIN GRP (targeted at a group)": "derogatory=1, personal=0; obscene not labelled",
-        "OFF TIN OTH (organisation, event, issue)": "personal=0, derogatory=0; obscene not labelled",
+        "OFF TIN OTH (organisation, event, issue)": "not labelled for any category (offensive "
+        "toward an organisation or issue: neither clearly personal nor clearly not)",
     },
     "news (our corpus)": {"obscene/personal/derogatory": "used as labelled, with a higher weight"},
 }
@@ -147,7 +151,9 @@ def load_davidson(data_dir: Path) -> LabelledSet:
     table = {0: (NAN, NAN, 1.0), 1: (1.0, NAN, NAN), 2: (0.0, 0.0, 0.0)}
     classes = [int(c) for c in df["class"]]
     texts = [clean_tweet(t) for t in df["tweet"]]
-    return LabelledSet("davidson", texts, _labels([table[c] for c in classes]), {"class": classes})
+    rows: list[tuple[float, ...]] = [(1.0, NAN, 1.0) if c == 0 and _severe(t) else table[c]
+            for c, t in zip(classes, texts, strict=True)]
+    return LabelledSet("davidson", texts, _labels(rows), {"class": classes})
 
 
 def load_impermium(data_dir: Path, split: str) -> LabelledSet:
@@ -183,12 +189,21 @@ def load_jigsaw(data_dir: Path) -> LabelledSet:
 
 
 def _jigsaw_toxic_only(text: str) -> tuple[float, ...]:
-    """A toxic row without category labels: obscene if it has a severe word-list hit."""
+    """A toxic row without category labels: obscene if it has a severe word-list hit, personal if
+    it addresses "you" (on the 3,000, 55 % of toxic rows addressing "you" are labelled insult or
+    threat; most of the rest are rudeness toward an editor, which our rule calls personal)."""
+    from .features import markers
+    from .text import fold
+
+    you = "mkyou" in markers(fold(text).text)
+    return (1.0 if _severe(text) else NAN, 1.0 if you else NAN, NAN)
+
+
+def _severe(text: str) -> bool:
     from .text import fold
     from .wordlist import Severity, WordList
 
-    severe = any(m.severity is Severity.SEVERE for m in _wordlist(WordList).match(fold(text)))
-    return (1.0 if severe else NAN, NAN, NAN)
+    return any(m.severity is Severity.SEVERE for m in _wordlist(WordList).match(fold(text)))
 
 
 @functools.cache
@@ -200,7 +215,7 @@ _OLID = {
     ("OFF", "UNT", "NULL"): (1.0, 0.0, 0.0),
     ("OFF", "TIN", "IND"): (NAN, 1.0, 0.0),
     ("OFF", "TIN", "GRP"): (NAN, 0.0, 1.0),
-    ("OFF", "TIN", "OTH"): (NAN, 0.0, 0.0),
+    ("OFF", "TIN", "OTH"): (NAN, NAN, NAN),
 }
 
 
@@ -215,6 +230,7 @@ def load_olid(data_dir: Path, split: str) -> LabelledSet:
         keys = list(zip(df.subtask_a, df.subtask_b, df.subtask_c, strict=True))
         labels = _labels([_OLID[k] for k in keys])
         a = list(df.subtask_a)
+        extra = {"b": list(df.subtask_b), "c": list(df.subtask_c)}
     else:
         df = pd.read_csv(root / "testset-levela.tsv", sep="\t", quoting=csv.QUOTE_NONE)
         lab = pd.read_csv(root / "labels-levela.csv", header=None, names=["id", "label"])
@@ -222,8 +238,9 @@ def load_olid(data_dir: Path, split: str) -> LabelledSet:
         df = df.merge(lab, on="id")
         a = list(df["label"])
         labels = _labels([(NAN, NAN, NAN)] * len(df))
+        extra = {}
     texts = [clean_tweet(t) for t in df["tweet"]]
-    return LabelledSet(f"olid-{split}", texts, labels, {"a": a})
+    return LabelledSet(f"olid-{split}", texts, labels, {"a": a, **extra})
 
 
 def load_news(path: Path) -> LabelledSet:

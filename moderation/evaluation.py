@@ -7,7 +7,9 @@ of clean and violating texts under ``moderation.policy.decide`` with the model's
 default word list.
 Headline figures:
 
-* OLID test A: macro-F1 of OFF vs NOT, OFF ⇔ max category score ≥ 0.5 (and AUC of that max)
+* OLID test A: macro-F1 of OFF vs NOT, OFF ⇔ max category score ≥ ``olid_off_at`` (the model's
+  operating point, chosen out-of-fold on OLID *training* rows; 0.5 if the sidecar has none), also
+  at 0.5 and with OFF ⇔ the policy does not approve; and the AUC of that max
 * Impermium test: ROC AUC of ``personal`` against "insult"
 * Jigsaw held-out rows: ROC AUC of ``toxic`` against the max category score
 * Davidson held-out rows: weighted F1, *binary* (hate or offensive vs neither), abusive ⇔ max ≥ 0.5
@@ -145,16 +147,18 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
     dev = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
     if dev.is_file():
         sets.append(datasets.load_news(dev))
-    print(f"model {clf.version} ({model_dir}); thresholds {thresholds}", file=out)
+    olid_off_at = float(clf.meta.get("operating_points", {}).get("olid_off_at", 0.5))
+    print(f"model {clf.version} ({model_dir}); thresholds {thresholds}; "
+          f"OLID operating point {olid_off_at}", file=out)
     results: dict[str, Any] = {}
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for ds in sets:
         scores = clf.predict_proba([fold(t).text for t in ds.texts])
         matches = [wordlist.match(fold(t)) for t in ds.texts]
-        violating, headline = _headline(ds, scores)
         policy = _policy(thresholds)
         decisions = np.array([decide(dict(zip(map(str, CATEGORIES), map(float, s), strict=True)),
                                      m, policy)[0] for s, m in zip(scores, matches, strict=True)])
+        violating, headline = _headline(ds, scores, olid_off_at, decisions)
         res = {"n": len(ds), **headline, "categories": _per_category(ds, scores, thresholds),
                "decision_mix": _mix(decisions, violating)}
         if "kind" in ds.meta:
@@ -167,11 +171,16 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
     return results
 
 
-def _headline(ds: Any, scores: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
+def _headline(ds: Any, scores: np.ndarray, olid_off_at: float,
+              decisions: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
     top = scores.max(axis=1)
     if ds.name.startswith("olid"):
         y = np.array([a == "OFF" for a in ds.meta["a"]])
-        return y, {"macro_f1_off_vs_not": _r(f1_score(y, top >= 0.5, average="macro")),
+        held = decisions != Decision.APPROVE
+        return y, {"macro_f1_off_vs_not": _r(f1_score(y, top >= olid_off_at, average="macro")),
+                   "off_at": olid_off_at,
+                   "macro_f1_at_0.5": _r(f1_score(y, top >= 0.5, average="macro")),
+                   "macro_f1_policy_held": _r(f1_score(y, held, average="macro")),
                    "auc_off_vs_max": _r(roc_auc_score(y, top))}
     if ds.name.startswith("impermium"):
         y = np.array(ds.meta["insult"]) == 1

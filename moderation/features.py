@@ -22,6 +22,9 @@ Markers (each emitted at most once per text):
 ``mkcondemn``      condemnation / reported speech cues ("calling them vermin is disgusting",
                    "not all …", "stereotype") that mark hard negatives
 ``mknegated``      a demeaning predicate or insult directly negated ("are not criminals")
+``mkslur``         an identity slur, including the ones that need context in the word list
+                   (pooled, so that rare slurs share what common ones teach)
+``mksexual``       vulgar sexual phrasing: a sexual act aimed at a body part, "horny", "fuckable"
 =================  ===========================================================================
 """
 
@@ -42,6 +45,8 @@ MARKERS: tuple[str, ...] = (
     "mkthreat",
     "mkcondemn",
     "mknegated",
+    "mkslur",
+    "mksexual",
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -181,7 +186,33 @@ _THREAT = re.compile(
     r"(?:them|em|all of them|every one of them)(?: all)?\b|"
     r"coming for (?:you|u)|see you in the car park|meet you outside|sleep with one eye open|"
     r"look(?:ing)? over (?:your|his|her) shoulder|accidents happen|your days are numbered|"
-    r"you have been warned|last warning)\b"
+    r"you have been warned|last warning|"
+    # generic threat shapes: paying for it, deserving harm, "someone should", being found
+    r"(?:you|u|he|she|they)(?:'ll|ll| will| are going to| are gonna| re gonna| is going to) "
+    r"(?:pay|suffer|bleed|be sorry|get hurt|get what)|"
+    r"(?:make|see) (?:you|u|him|her|them) (?:pay|suffer|bleed|regret)|"
+    r"deserves? (?:to (?:be )?(?:hurt|harmed|suffer|bleed|beaten|get hurt|get beaten)|"
+    r"everything (?:coming|that's coming))|"
+    r"(?:won't|wont|will not|never) see (?:it|us|me|them|what's) coming|"
+    r"put (?:you|u|him|her|them) (?:in|into|under) (?:the )?(?:ground|grave|hospital|a box|the dirt)|"
+    r"six feet under|end up in (?:a|the) (?:ditch|box|hospital|river|morgue|canal|grave)|"
+    r"(?:hope|wish|pray)s? (?:you|u|he|she|they|\w+) (?:gets?|catch(?:es)?) (?:hit|run over|cancer|"
+    r"hurt|shot|stabbed|beaten|killed|attacked|raped|what(?:'s| is) coming|a bullet|a beating|lynched)|"
+    r"(?:hope|wish|pray)s? (?:you|u|he|she|they|\w+) (?:suffers?|chokes?|drowns?|bleeds?|croaks?)|"
+    r"(?:someone|somebody) (?:should|needs? to|ought to|will|gonna|is going to) "
+    r"(?:\w+ )?(?:beat|punch|slap|silence|run (?:him|her|them|you) over|take (?:him|her|them|you) out|"
+    r"shut (?:him|her|them|you) up for good|string (?:him|her|them|you) up|kneecap)|"
+    r"(?:i|we|they) know where (?:you|u|he|she|they|your \w+) (?:live|lives|work|works|sleep|sleeps)|"
+    r"(?:i'll|i will|we'll|we will|i'm going to|im going to|gonna) (?:track|hunt) (?:you|u|him|her|them) down|"
+    r"(?:i'll|i will|we'll|we will) (?:be )?(?:waiting|coming) for (?:you|u|him|her|them)|"
+    r"when i (?:find|catch|see|get) (?:you|u|him|her|them)|"
+    r"(?:break|smash|kick|bash|punch) (?:your|his|her|their) (?:\w+ )?(?:legs|neck|face|jaw|arms|head|teeth) in|"
+    r"(?:break|snap) (?:your|his|her|their) (?:legs|neck|jaw|arms|fingers)|"
+    r"(?:shame|pity) if (?:something|anything) (?:happened|were to happen|happens) to|"
+    r"(?:your|his|her) (?:kids|family|wife|husband|children|mum|mother) (?:will|would|could|might) "
+    r"(?:get|be) (?:hurt|harmed)|count (?:your|the) days|one of these (?:days|nights) (?:you|u|he|she)|"
+    r"(?:isn't|is not|aren't|are not|won't be|will never be) safe (?:anywhere|now|here)|"
+    r"if i (?:ever )?(?:see|meet|catch) (?:you|u|him|her|them))\b"
 )
 _CONDEMN = re.compile(
     r"\b(?:calling (?:them|people|anyone|someone|\w+)|to call (?:them|people|\w+)|saying (?:that )?\w+ are|"
@@ -189,6 +220,30 @@ _CONDEMN = re.compile(
     r"vile|shameful|hateful|not ok|not okay|dehumanising|dehumanizing)\b|"
     r"\b(?:not all|stereotyp\w*|generaliz\w*|generalis\w*|dehumaniz\w*|dehumanis\w*|racist rhetoric|"
     r"hate speech|condemn\w*|bigotry|prejudice)\b"
+)
+# Identity slurs from general knowledge (not from any corpus). Words that are mostly ordinary
+# (paddy field, chink in the armour, Offa's Dyke, homo sapiens, slope, tinker) are left out.
+SLURS: frozenset[str] = _plurals(_words("""
+nigger nigga nig coon jigaboo nignog darkie wog sambo golliwog kaffir negroe
+kike yid hymie heeb spic spick beaner wetback greaser greaseball gringo dago wop
+gook jap chinky chinaman zipperhead coolie
+paki raghead towelhead muzzie muzrat kraut
+pikey gyppo gypo gippo tranny shemale faggot poof poofter lezzer lezza
+retard tard spastic spaz spacker mong mongoloid cripple
+redskin squaw injun abo fenian taig
+""")) | _words("""
+nigger nigga coon jigaboo darkie wog sambo kike yid spic beaner wetback gook jap chinky paki
+raghead towelhead muzzie kraut pikey gyppo tranny faggot poof poofter retard tard spastic spaz
+mong mongoloid redskin squaw fenian taig""")
+_SEXUAL = re.compile(
+    r"\b(?:suck|sucking|lick|licking|ride|riding|sit on|blow|grab|grabbing|stroke|stroking|finger|"
+    r"fingering|bang|banging|shag|shagging|screw|screwing|hump|humping|spread|toss|tossing) "
+    r"(?:my|his|her|your|ur|their|a|the|on (?:my|his|her)) (?:\w+ )?(?:cock|cocks|dick|dicks|knob|"
+    r"tits|titties|boobs|balls|pussy|cunt|ass|arse|nuts|crotch|cum|load|member|bum|hole|clit)\b|"
+    r"\b(?:horny|boner|hardon|hard on for|fuckable|shaggable|rawdog\w*|"
+    r"nudes|sexting|wet dream|jerking off|jerk off|wank(?:er|ers|ing|s)?|"
+    r"cum(?:s|shots?|sluts?)|blowjobs?|handjobs?|"
+    r"(?:big|huge|tiny|small|massive|nice|great) (?:tits|boobs|cock|dick|knob|rack|package|ass|arse))\b"
 )
 _NEGATORS = _words("not no never isn't aren't wasn't weren't isnt arent nor hardly")
 
@@ -228,6 +283,10 @@ def markers(folded: str) -> list[str]:
         found.add("mkcondemn")
     if any(_negated(words, i) for i in demeans + insults):
         found.add("mknegated")
+    if any(w in SLURS for w in words):
+        found.add("mkslur")
+    if _SEXUAL.search(folded):
+        found.add("mksexual")
     return [m for m in MARKERS if m in found]
 
 
@@ -264,4 +323,6 @@ MARKER_LABELS: dict[str, str] = {
     "mkthreat": "[threat]",
     "mkcondemn": "[condemnation]",
     "mknegated": "[negated]",
+    "mkslur": "[slur]",
+    "mksexual": "[sexual vulgarity]",
 }

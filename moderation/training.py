@@ -30,12 +30,12 @@ from .evaluation import choose_thresholds, severe_hits
 from .features import mark
 from .text import fold
 
-VERSION = "news-2026.11.1"
+VERSION = "news-2026.11.2"
 K_FOLDS = 3
 DATASET_WEIGHTS: dict[str, float] = {
     "davidson": 0.4,
     "impermium-train": 1.0,
-    "jigsaw": 0.5,
+    "jigsaw": 1.0,
     "olid-train": 1.0,
     "news": 12.0,
 }
@@ -127,12 +127,14 @@ def _fit_pipelines(union: FeatureUnion, x: sp.csr_matrix, labels: np.ndarray, we
 def _thresholds(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
                 sets: list[datasets.LabelledSet], seed: int,
                 log: Callable[[str], Any]) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Out-of-fold scores on the news rows (heads refitted without each fold) → thresholds."""
+    """Out-of-fold scores (heads refitted without each fold) on the news rows → policy thresholds,
+    and on the OLID training rows → the OLID operating point (``olid_off_at``)."""
     news_rows = np.concatenate([np.full(len(s), s.name.startswith("news")) for s in sets])
-    idx = np.flatnonzero(news_rows)
-    if len(idx) < 2 * K_FOLDS:
+    olid_rows = np.concatenate([np.full(len(s), s.name == "olid-train") for s in sets])
+    if news_rows.sum() < 2 * K_FOLDS:
         log("too little news data for out-of-fold thresholds: using the policy defaults")
         return {}, {}
+    idx = np.flatnonzero(news_rows | olid_rows)
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(len(idx)) % K_FOLDS
     scores = np.zeros((len(idx), len(CATEGORIES)))
@@ -143,10 +145,28 @@ def _thresholds(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
         held = x[idx[fold_of == k]]
         scores[fold_of == k] = np.column_stack([h.predict_proba(held)[:, 1] for h in heads])
         log(f"out-of-fold {k + 1}/{K_FOLDS} done")
+    news = news_rows[idx]
     news_texts = [t for s in sets if s.name.startswith("news") for t in s.texts]
-    chosen, report = choose_thresholds(scores, labels[idx], severe_hits(news_texts))
-    log(f"thresholds: {chosen}; out-of-fold decision mix: {report}")
+    chosen, mix = choose_thresholds(scores[news], labels[idx[news]], severe_hits(news_texts))
+    log(f"thresholds: {chosen}; out-of-fold decision mix: {mix}")
+    report: dict[str, Any] = dict(mix)
+    olid = [s for s in sets if s.name == "olid-train"]
+    if olid:
+        off = np.array([a == "OFF" for a in olid[0].meta["a"]])
+        report["olid"] = choose_olid_threshold(scores[~news].max(axis=1), off)
+        log(f"OLID operating point (out-of-fold on OLID train): {report['olid']}")
     return chosen, report
+
+
+def choose_olid_threshold(top: np.ndarray, off: np.ndarray) -> dict[str, float]:
+    """The max-score cut-off maximising OFF-vs-NOT macro-F1 on out-of-fold OLID training rows."""
+    from sklearn.metrics import f1_score
+
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    f1 = [f1_score(off, top >= g, average="macro") for g in grid]
+    best = int(np.argmax(f1))
+    return {"off_at": float(grid[best]), "oof_macro_f1": round(float(f1[best]), 4),
+            "oof_macro_f1_at_0.5": round(float(f1_score(off, top >= 0.5, average="macro")), 4)}
 
 
 def _meta(sets: list[datasets.LabelledSet], news_path: Path, thresholds: dict[str, list[float]],
@@ -168,7 +188,10 @@ def _meta(sets: list[datasets.LabelledSet], news_path: Path, thresholds: dict[st
         "label_mapping": datasets.LABEL_MAPPING,
         "thresholds": thresholds,
         "threshold_selection": {"data": f"out-of-fold ({K_FOLDS} folds) scores on {news_path.name}",
-                                "decision_mix": oof_report},
+                                "decision_mix": {k: v for k, v in oof_report.items() if k != "olid"}},
+        "operating_points": {"olid_off_at": oof_report["olid"]["off_at"], "olid_selection": {
+            "data": f"out-of-fold ({K_FOLDS} folds) max scores on OLID training rows",
+            **oof_report["olid"]}} if "olid" in oof_report else {},
         "metrics": {},
         "input": "features.mark(text.fold(t).text)",
         "categories": [str(c) for c in CATEGORIES],

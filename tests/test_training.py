@@ -47,6 +47,14 @@ shared = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data")
         ("close the borders to them", {"mkexpel"}, set()),
         ("that councillor deserves a bullet", {"mkthreat"}, set()),
         ("someone should burn his house down", {"mkthreat"}, set()),
+        ("you will pay for this", {"mkthreat"}, set()),
+        ("he deserves to be hurt", {"mkthreat"}, set()),
+        ("you won't see it coming", {"mkthreat"}, set()),
+        ("we will put him in the ground", {"mkthreat"}, set()),
+        ("i hope you get run over", {"mkthreat"}, set()),
+        ("the council will pay for the new roads", set(), {"mkthreat"}),
+        ("i hope they get the funding", set(), {"mkthreat"}),
+        ("he deserves to lose the election", set(), {"mkthreat"}),
         ("the black cat sat on the white mat", set(), {"mkgroup", "mkgeneral"}),
         ("a white van blocked the road", set(), {"mkgroup"}),
         ("thanks for the lovely article about the harbour", set(), set(MARKERS)),
@@ -131,7 +139,26 @@ def test_label_mapping_on_the_public_sets() -> None:
     assert len(datasets.load_impermium(SHARED, "test")) == 2647
     dav = datasets.load_davidson(SHARED)
     hate = np.array(dav.meta["class"]) == 0
-    assert (dav.labels[hate, 2] == 1).all() and np.isnan(dav.labels[hate, 0]).all()
+    assert (dav.labels[hate, 2] == 1).all()
+    obscene = dav.labels[hate, 0]
+    assert set(np.unique(obscene[~np.isnan(obscene)])) == {1.0} and np.isnan(obscene).any()
+    oth = np.array([c == "OTH" for c in olid.meta["c"]])
+    assert oth.any() and np.isnan(olid.labels[oth]).all()
+
+
+def test_jigsaw_toxic_rows_without_categories_are_personal_when_addressing_you() -> None:
+    assert datasets._jigsaw_toxic_only("you are a waste of everyone's time")[1] == 1.0
+    assert np.isnan(datasets._jigsaw_toxic_only("this article is garbage")[1])
+    assert datasets._jigsaw_toxic_only("this article is shit")[0] == 1.0
+
+
+def test_olid_operating_point_maximises_macro_f1() -> None:
+    from moderation.training import choose_olid_threshold
+
+    top = np.array([0.1, 0.2, 0.3, 0.35, 0.6, 0.7])
+    off = np.array([False, False, False, True, True, True])
+    chosen = choose_olid_threshold(top, off)
+    assert 0.3 < chosen["off_at"] <= 0.35 and chosen["oof_macro_f1"] == 1.0
 
 
 @shared
