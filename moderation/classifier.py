@@ -225,47 +225,61 @@ class Classifier:
 
 def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, float]]]:
     """Contributions (tf-idf value × coefficient) of word n-grams and markers; a word's char
-    n-grams are shared among their occurrences and merged into the word."""
-    xw, xc = fast.transform([marked])
-    phrases: dict[str, np.ndarray] = {}
-    word_value = dict(zip(xw.indices, xw.data, strict=True))
-    for g in set(fast.word_ngrams(marked)):
-        j = fast._wv.get(g)
-        if j is not None:
-            _add(phrases, _readable(g), word_value[j] * fast.coef_word[j])
-    for word, share in _char_shares(fast, marked, xc).items():
-        _add(phrases, _readable(_strip_punct(word)), share)
+    n-grams are shared among their occurrences and merged into the word. Vectorised: a held
+    200-character comment is explained in a fraction of a millisecond."""
+    labels: list[str] = []
+    parts: list[np.ndarray] = []
+    _word_parts(fast, marked, labels, parts)
+    _char_parts(fast, marked, labels, parts)
+    if not labels:
+        return {str(cat): [] for cat in CATEGORIES}
+    values = np.vstack(parts)
+    index: dict[str, int] = {}
+    slot = np.fromiter((index.setdefault(label, len(index)) for label in labels),
+                       dtype=np.int64, count=len(labels))
+    names = list(index)
     out: dict[str, list[tuple[str, float]]] = {}
     for ci, cat in enumerate(CATEGORIES):
-        ranked = sorted(((p, float(v[ci])) for p, v in phrases.items() if v[ci] > 0),
-                        key=lambda pv: -pv[1])
-        out[str(cat)] = ranked[:k]
+        column = np.bincount(slot, weights=values[:, ci], minlength=len(names))
+        top = np.argsort(-column, kind="stable")[: k + 1]  # one spare: the empty label may rank
+        out[str(cat)] = [(names[i], float(column[i])) for i in top
+                         if column[i] > 0 and names[i]][:k]
     return out
 
 
-def _char_shares(fast: FastLinear, marked: str, xc: sp.csr_matrix) -> dict[str, np.ndarray]:
-    """Per distinct word, the summed contribution of its char n-gram occurrences (vectorised:
-    a 4,000-character comment has ~15,000 of them)."""
+def _word_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np.ndarray]) -> None:
+    """Each distinct word n-gram's (and marker's) contribution, labelled readably."""
+    gram_of = {j: g for g in fast.word_ngrams(marked) if (j := fast._wv.get(g)) is not None}
+    if not gram_of:
+        return
+    occurrences = [fast._wv[g] for g in fast.word_ngrams(marked) if g in fast._wv]
+    ids, counts = np.unique(occurrences, return_counts=True)
+    value = (np.log(counts) + 1.0) * fast.idf_word[ids]
+    value /= np.sqrt(value @ value)
+    labels.extend(_readable(gram_of[j]) for j in ids.tolist())
+    parts.append(value[:, None] * fast.coef_word[ids])
+
+
+def _char_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np.ndarray]) -> None:
+    """Per word, the summed contribution of its char n-gram occurrences (an n-gram's value is
+    shared equally among its occurrences)."""
     words = marked.split()
     ids = [fast.char_ids_of_word(w) for w in words]
-    lengths = np.array([len(i) for i in ids])
-    if not lengths.sum():
-        return {}
-    pos = np.searchsorted(xc.indices, np.fromiter((j for i in ids for j in i), dtype=np.int64))
-    per_occurrence = (xc.data / np.bincount(pos, minlength=len(xc.indices)))[:, None]
-    values = per_occurrence[pos] * fast.coef_char[xc.indices[pos]]
-    nonempty = lengths > 0
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-    sums = np.add.reduceat(values, starts, axis=0)
-    shares: dict[str, np.ndarray] = {}
-    for w, v in zip((w for w, n in zip(words, nonempty, strict=True) if n), sums, strict=True):
-        shares[w] = shares[w] + v if w in shares else v
-    return shares
-
-
-def _add(phrases: dict[str, np.ndarray], phrase: str, value: np.ndarray) -> None:
-    if phrase:
-        phrases[phrase] = phrases.get(phrase, 0.0) + np.asarray(value, dtype=float)
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    total = int(lengths.sum())
+    if not total:
+        return
+    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=total)
+    unique, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    value = (np.log(counts) + 1.0) * fast.idf_char[unique]
+    per_occurrence = value / counts / np.sqrt(value @ value)
+    contribution = per_occurrence[inverse][:, None] * fast.coef_char[flat]
+    word = np.repeat(np.arange(len(words)), lengths)
+    shares = np.column_stack([np.bincount(word, weights=contribution[:, c], minlength=len(words))
+                              for c in range(contribution.shape[1])])
+    nonempty = np.flatnonzero(lengths)
+    labels.extend(_readable(_strip_punct(words[i])) for i in nonempty.tolist())
+    parts.append(shares[nonempty])
 
 
 def _strip_punct(word: str) -> str:
