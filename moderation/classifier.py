@@ -17,8 +17,8 @@ import hashlib
 import json
 import re
 import zipfile
-from itertools import chain
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
