@@ -138,8 +138,9 @@ def test_serve_migrates_a_fresh_database_and_serves(tmp_path, capsys, monkeypatc
         engine.dispose()
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "Control socket" not in stderr  # one per user and path: instances would collide
 
 
 def test_serve_refuses_bad_settings_before_starting(monkeypatch, env, capsys):

@@ -84,6 +84,9 @@ def options(host: str, port: int, workers: int) -> dict[str, Any]:
         "accesslog": None,  # the app writes its own JSON access line
         "errorlog": "-",
         "proc_name": "moderation",
+        # gunicorn ≥ 25 opens a control socket at one fixed path per user ($HOME/.gunicorn);
+        # two instances on one host (ports 8000 and 8001, or the tests) would fight over it.
+        "control_socket_disable": True,
     }
     if os.environ.get(MULTIPROC_ENV):
         opts["child_exit"] = _child_exit
