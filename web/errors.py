@@ -125,8 +125,9 @@ def _http(exc: HTTPException) -> Response | HTTPException:
         return exc  # HTML pages keep werkzeug's default (the dashboard has its own later)
     code = (exc.name or "error").lower().replace(" ", "_")
     response = error_response(exc.code or 500, code, exc.description or exc.name)
-    if exc.code == 405 and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # set on MethodNotAllowed only
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

@@ -21,8 +21,8 @@ from .schemas import AnalyzeRequest, ModerateRequest, ModerationRequest, Suggest
 bp = Blueprint("openapi", __name__)
 
 REF = "#/components/schemas/"
-BEARER = [{"bearer": []}]
-QUERY_KEY = [{"queryKey": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+QUERY_KEY: list[dict[str, list[str]]] = [{"queryKey": []}]
 
 
 @bp.get("/api/v1/openapi.json")
