@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -141,6 +142,40 @@ def test_serve_migrates_a_fresh_database_and_serves(tmp_path, capsys, monkeypatc
         _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0, stderr[-3000:]
     assert "Control socket" not in stderr  # one per user and path: instances would collide
+
+
+def test_a_worker_that_dies_is_replaced_and_metrics_survive(tmp_path):
+    env = {**os.environ, "MODERATION_INSTANCE_DIR": str(tmp_path)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [str(BIN / "moderation"), "serve", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(base, proc)
+        first = worker_pids(proc.pid, 2)
+        os.kill(first[0], signal.SIGTERM)  # the worker leaves through the master's frames
+        deadline = time.monotonic() + 30
+        while set(worker_pids(proc.pid, 0)) & {first[0]} or len(worker_pids(proc.pid, 0)) < 2:
+            assert time.monotonic() < deadline, "the worker was not replaced"
+            time.sleep(0.2)
+        for _ in range(6):  # every worker, the new one included, still writes its metrics
+            assert get(f"{base}/metrics")[0] == 200
+            assert wait_ready(base, proc)["database"] == "ok"
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
+def worker_pids(master: int, at_least: int) -> list[int]:
+    """The master's child processes (gunicorn workers), waiting until there are ``at_least``."""
+    deadline = time.monotonic() + 30
+    while True:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if len(children) >= at_least or time.monotonic() > deadline:
+            return [int(pid) for pid in children]
+        time.sleep(0.2)
 
 
 def test_serve_refuses_bad_settings_before_starting(monkeypatch, env, capsys):

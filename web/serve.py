@@ -107,9 +107,12 @@ def run(host: str, port: int, workers: int | None = None) -> int:
         f"moderation: serving {origin} with {workers} workers; demo at {origin}/demo",
         file=sys.stderr,
     )
+    master = os.getpid()
     try:
         Server(options(host, port, workers)).run()
     finally:
-        if metrics_dir:
+        # Workers are forked from here and leave through this frame too (gunicorn ends them
+        # with SystemExit): only the master may remove the directory they all write to.
+        if metrics_dir and os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
