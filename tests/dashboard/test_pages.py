@@ -7,22 +7,7 @@ import pytest
 from moderation.storage import apikeys, sites
 from web import db
 
-from .dashboard_support import XSS, csrf_token, dashboard_app, login, seed
-from .widget_support import dispose
-
-
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = dashboard_app(db_url, tmp_path)
-    yield app
-    dispose(app)
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    login(client)
-    return client
+from ..dashboard_support import XSS, csrf_token, login, seed
 
 
 @pytest.fixture

@@ -6,22 +6,7 @@ import pytest
 
 from moderation.queue import Segment, highlight
 
-from .dashboard_support import XSS, dashboard_app, login, seed
-from .widget_support import dispose
-
-
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = dashboard_app(db_url, tmp_path)
-    yield app
-    dispose(app)
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    login(client)
-    return client
+from ..dashboard_support import XSS, seed
 
 
 def ids_on(client, path):

@@ -1,30 +1,14 @@
 """Approve / reject one or many, undo, the audit events, and the widget seeing approvals at once."""
 
-import pytest
 from sqlalchemy import select
 
 from moderation.review import UNDO_SECONDS
 from moderation.storage import ModerationEvent
 from web import db
 
-from .dashboard_support import csrf_token, dashboard_app, login, seed, status_of
-from .widget_support import dispose
+from ..dashboard_support import csrf_token, login, seed, status_of
 
 WIDGET_LIST = "/api/v1/sites/default/threads/t1/comments"
-
-
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = dashboard_app(db_url, tmp_path)
-    yield app
-    dispose(app)
-
-
-@pytest.fixture
-def client(app):
-    client = app.test_client()
-    login(client)
-    return client
 
 
 def events(app, comment_id):

@@ -7,19 +7,13 @@ import pytest
 
 from web.dashboard.auth import LOGIN_FAILED
 
-from .dashboard_support import PASSWORD, csrf_token, dashboard_app, login
-from .widget_support import dispose
-
-
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = dashboard_app(db_url, tmp_path)
-    yield app
-    dispose(app)
+from ..dashboard_support import PASSWORD, csrf_token, dashboard_app, login
+from ..widget_support import dispose
 
 
 @pytest.fixture
 def client(app):
+    """Anonymous: these tests log in themselves."""
     return app.test_client()
 
 
