@@ -57,6 +57,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPACED = re.compile(
     r"\b[a-z0-9](?P<sep>(?:[^\w\n@$]|_){1,3})[a-z0-9@$](?:(?P=sep)[a-z0-9@$])+(?![^\W_]|[@$])"
 )
+# "f#ck", "sh%t": a symbol standing for a letter inside a word is a mask, like "*" ("f*ck").
+_MASK_INSIDE = re.compile(r"(?<=[a-z])[#%](?=[a-z])")
 _LEET_RUN = re.compile(r"(?<![a-z0-9@$!+])[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
 # ASCII gate for stage 3: classify bytes (letter → a, digit or @$+ → 0) and look for a letter
 # next to a leet character with bytes.find, instead of running the regex over clean prose.
@@ -104,6 +106,8 @@ def fold(text: str) -> Folded:
     s, offsets = _join_spaced(s, offsets)
     if _maybe_leet(s):
         s = _LEET_RUN.sub(_unleet, s)
+    if "#" in s or "%" in s:
+        s = _MASK_INSIDE.sub("*", s)  # one for one: the offsets stay as they are
     s, offsets = _squeeze(s, offsets)
     if offsets is None:
         return Folded(text, s, tuple(range(len(s))), tuple(range(1, len(s) + 1)))

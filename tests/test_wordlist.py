@@ -59,6 +59,8 @@ def test_tier_sizes_are_plausible() -> None:
         ("s-h-i-t again", "s-h-i-t", "shit", Severity.SEVERE),
         ("f*ck off", "f*ck", "fuck", Severity.SEVERE),
         ("a c**t", "c**t", "cunt", Severity.SEVERE),
+        ("f#ck off", "f#ck", "fuck", Severity.SEVERE),
+        ("a load of sh%t", "sh%t", "shit", Severity.SEVERE),
         ("shiiiiit", "shiiiiit", "shit", Severity.SEVERE),
         ("biiitch please", "biiitch", "bitch", Severity.SEVERE),
         ("what a fu ck up", "fu ck up", "fuckup", Severity.SEVERE),
