@@ -111,19 +111,7 @@ def test_network_failure_keeps_the_draft_and_retries_with_the_same_key(
     page: Any, live_server: LiveServer
 ) -> None:
     open_demo(page, live_server)
-    bodies: list[dict[str, Any]] = []
-
-    def flaky(route: Any) -> None:
-        bodies.append(json.loads(route.request.post_data))
-        if len(bodies) == 1:
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
-    page.route(
-        "**/comments",
-        lambda route: flaky(route) if route.request.method == "POST" else route.continue_(),
-    )
+    bodies = fail_first_post(page)
     write(page, "Di", "Posted from a train with bad signal.")
     retry = status(page, "retry")
     assert "kept" in retry.inner_text() and "retrying" in retry.inner_text()
@@ -256,19 +244,7 @@ def test_rate_limited_author_is_told_to_wait_and_keeps_the_draft(
 
 def test_editing_during_a_retry_calls_it_off(page: Any, live_server: LiveServer) -> None:
     open_demo(page, live_server)
-    bodies: list[dict[str, Any]] = []
-
-    def first_fails(route: Any) -> None:
-        bodies.append(json.loads(route.request.post_data))
-        if len(bodies) == 1:
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
-    page.route(
-        "**/comments",
-        lambda route: first_fails(route) if route.request.method == "POST" else route.continue_(),
-    )
+    bodies = fail_first_post(page)
     write(page, "Ivy", "first version")
     status(page, "retry")
     page.get_by_label("Comment", exact=True).fill("second version")
@@ -280,3 +256,21 @@ def test_editing_during_a_retry_calls_it_off(page: Any, live_server: LiveServer)
     assert bodies[1]["text"] == "second version"
     assert bodies[1]["idempotency_key"] != bodies[0]["idempotency_key"]
     assert [c.text for c in stored(live_server)] == ["second version"]
+
+
+def fail_first_post(page: Any) -> list[dict[str, Any]]:
+    """Drop the first comment POST as a lost connection; record every POST body sent."""
+    bodies: list[dict[str, Any]] = []
+
+    def route_post(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/comments", route_post)
+    return bodies
