@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from moderation import load_scorer
+from moderation.settings import Settings
 from moderation.storage import Comment, CommentStatus, make_engine, sites
 from web import db
-from web.widget import DEFAULT_ADDRESS_LIMIT
 
 from .widget_support import HOLD, REJECT, REJECT_REASON, SITE_ORIGIN, dispose, make_app
 
@@ -378,8 +378,9 @@ def test_rate_limit_per_thread(db_url: str, tmp_path: Path) -> None:
         dispose(app)
 
 
-def test_default_limits_are_modest() -> None:
-    assert DEFAULT_ADDRESS_LIMIT.startswith("10/minute")
+def test_default_limits_are_modest(tmp_path: Path) -> None:
+    defaults = Settings.from_env({"MODERATION_INSTANCE_DIR": str(tmp_path)})
+    assert defaults.widget_rate_limit.startswith("10/minute")
 
 
 # --- the widget's assets --------------------------------------------------------------------

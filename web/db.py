@@ -2,7 +2,9 @@
 
 ``get_session()`` opens the request's session on first use (requests that never touch the
 database never open one) and teardown closes it, rolling back anything left uncommitted. Views
-that write use ``with write() as session:``, which commits or rolls back.
+that write use ``with write() as session:``, which commits or rolls back. ``read_session()`` is a
+second, read-only session for the request: on SQLite its BEGIN is deferred, so page loads read
+the WAL snapshot instead of queueing for the write lock behind submissions.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["db.engine"] = engine
     app.extensions["db.sessions"] = session_factory(engine)
+    app.extensions["db.readers"] = session_factory(engine, readonly=True)
     app.teardown_appcontext(close_session)
 
 
@@ -40,6 +43,15 @@ def get_session() -> Session:
     return session
 
 
+def read_session() -> Session:
+    """The request's read-only session, opened on first use (never takes SQLite's write lock)."""
+    if "db_reader" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["db.readers"]
+        g.db_reader = factory()
+    session: Session = g.db_reader
+    return session
+
+
 @contextmanager
 def write() -> Iterator[Session]:
     """The request's session inside a transaction: committed on success, rolled back on error."""
@@ -53,10 +65,11 @@ def write() -> Iterator[Session]:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    """Close the request's session, if one was opened."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    """Close the request's sessions, if any were opened."""
+    for name in ("db_session", "db_reader"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()
 
 
 def ping() -> None:

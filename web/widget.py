@@ -3,10 +3,10 @@
 CORS is per site: a browser may call the API from the service's own origin or from one of the
 origins stored on the site row. Another origin gets no CORS headers, and its POSTs are refused
 (403) so a plain form post from elsewhere cannot write either. Submissions are rate-limited per
-client address and per thread (app config ``WIDGET_RATE_LIMIT_ADDRESS`` / ``WIDGET_RATE_LIMIT_THREAD``).
+client address and per thread (``MODERATION_WIDGET_RATE_LIMIT`` / ``MODERATION_THREAD_RATE_LIMIT``, via the app config).
 
-Reads (the comment list, preflights, the replay check) use a read-only session, so on SQLite they
-never queue for the write lock; only storing a submission runs in ``db.write()``.
+Reads (the comment list, preflights, the replay check) use ``db.read_session()``, so on SQLite
+they never queue for the write lock; only storing a submission runs in ``db.write()``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from sqlalchemy.orm import Session
 
 from moderation import comments_service as service
-from moderation.storage import CommentStatus, Site, readonly_engine, sites
+from moderation.storage import CommentStatus, Site, sites
 from moderation.storage.comments import remote_hash
 
 from . import db
@@ -38,8 +38,6 @@ STATUS_CODES = {
 }
 # A stable URL pasted into other sites' pages: cached for a day, revalidated by ETag after that.
 EMBED_MAX_AGE = 86400
-DEFAULT_ADDRESS_LIMIT = "10/minute;100/hour"
-DEFAULT_THREAD_LIMIT = "60/minute"
 PREFLIGHT_MAX_AGE = "600"
 DEMO_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,11 +82,11 @@ def demo() -> Response:
 
 
 def _address_limit() -> str:
-    return str(current_app.config.get("WIDGET_RATE_LIMIT_ADDRESS", DEFAULT_ADDRESS_LIMIT))
+    return str(current_app.config["WIDGET_RATE_LIMIT_ADDRESS"])
 
 
 def _thread_limit() -> str:
-    return str(current_app.config.get("WIDGET_RATE_LIMIT_THREAD", DEFAULT_THREAD_LIMIT))
+    return str(current_app.config["WIDGET_RATE_LIMIT_THREAD"])
 
 
 def _thread_key() -> str:
@@ -100,7 +98,7 @@ def _thread_key() -> str:
 def list_comments(site: str, thread: str) -> dict[str, Any]:
     """Published comments of a thread, oldest first: ``?after=<next>&limit=N``."""
     query = service.PageQuery.model_validate(request.args.to_dict())
-    session = _reader()
+    session = db.read_session()
     site_row = _site(session, site, write=False)
     return service.published_page(session, site_row, thread, query)
 
@@ -113,7 +111,7 @@ def create_comment(site: str, thread: str) -> tuple[dict[str, Any], int]:
     draft = service.CommentDraft.model_validate(request.get_json(force=True, silent=False))
     if draft.is_bot:
         raise Refused("submission refused")
-    reads = _reader()
+    reads = db.read_session()
     site_row = _site(reads, site, write=True)
     scorer = _scorer(site_row)
     outcome = service.submit(reads, db.write, site_row, thread, draft, scorer, _remote())
@@ -125,7 +123,7 @@ def create_comment(site: str, thread: str) -> tuple[dict[str, Any], int]:
 @bp.route(COMMENTS, methods=["OPTIONS"])
 def preflight(site: str, thread: str) -> Response:
     """CORS preflight: allowed origins may GET and POST JSON."""
-    _site(_reader(), site, write=True)
+    _site(db.read_session(), site, write=True)
     response = Response(status=204)
     del response.headers["Content-Type"]
     response.headers["Access-Control-Allow-Methods"] = "GET, POST"
@@ -164,24 +162,8 @@ def _allowed_origin() -> str | None:
     slug = (request.view_args or {}).get("site")
     if not origin or not slug:
         return None
-    site = sites.find_site(_reader(), slug)
+    site = sites.find_site(db.read_session(), slug)
     return origin if site is not None and _origin_allowed(site, origin) else None
-
-
-def _reader() -> Session:
-    """A read-only session for this request: on SQLite its BEGIN is deferred, so page loads
-    read the WAL snapshot instead of queueing for the write lock behind submissions."""
-    if "widget_reader" not in g:
-        g.widget_reader = Session(bind=readonly_engine(db.engine()))
-    session: Session = g.widget_reader
-    return session
-
-
-@bp.teardown_request
-def _close_reader(_exc: BaseException | None = None) -> None:
-    session = g.pop("widget_reader", None)
-    if session is not None:
-        session.close()
 
 
 def _origin_allowed(site: Site, origin: str) -> bool:
