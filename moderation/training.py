@@ -47,15 +47,24 @@ def prepare(texts: Sequence[str]) -> list[str]:
 
 
 def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], Any] = print,
-          corpus: Path | None = None) -> dict[str, Any]:
+          corpus: Path | None = None,
+          extra: Sequence[tuple[datasets.LabelledSet, np.ndarray]] = (),
+          thresholds: dict[str, list[float]] | None = None,
+          version: str = VERSION) -> dict[str, Any]:
     """Fit the model on ``data_dir`` (public sets, any missing are skipped) and the news corpus;
-    write ``out_dir/moderation.{skops,json}``; return the sidecar dict."""
+    write ``out_dir/moderation.{skops,json}``; return the sidecar dict.
+
+    ``extra``: more labelled sets, each with its per-row weights (a site's moderator decisions,
+    ``moderation.decisions``). ``thresholds``: reuse these instead of choosing them out-of-fold
+    (a retrained candidate keeps its parent's; saves the K_FOLDS refits). ``version``: the
+    sidecar's version string."""
     started = time.perf_counter()
     sets = datasets.public_training_sets(Path(data_dir))
     news_path = corpus or datasets.PACKAGE_CORPUS / "train_news.jsonl"
     news = datasets.load_news(news_path) if news_path.is_file() else None
     if news is not None:
         sets.append(news)
+    sets.extend(s for s, _ in extra)
     if not sets:
         raise FileNotFoundError(f"no training data in {data_dir} and no corpus at {news_path}")
     for s in sets:
@@ -63,16 +72,20 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
         log(f"{s.name}: {len(s)} rows, positives {positives}")
     texts = [t for s in sets for t in s.texts]
     labels = np.vstack([s.labels for s in sets])
-    weights = np.concatenate([np.full(len(s), _weight(s.name)) for s in sets])
+    weights = np.concatenate([np.full(len(s), _weight(s.name)) for s in sets[: len(sets) - len(extra)]]
+                             + [np.asarray(w, dtype=float) for _, w in extra])
     log(f"folding and marking {len(texts)} texts")
     marked = prepare(texts)
     union = classifier.build_features(min_df=2 if len(texts) > 1000 else 1)
     x = union.fit_transform(marked)
     log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
-    thresholds, oof_report = _thresholds(x, labels, weights, sets, seed, log)
+    if thresholds is None:
+        thresholds, oof_report = _thresholds(x, labels, weights, sets, seed, log)
+    else:
+        oof_report = {}
     pipelines = _fit_pipelines(union, x, labels, weights, seed)
     seconds = time.perf_counter() - started
-    meta = _meta(sets, news_path, thresholds, oof_report, seed, seconds)
+    meta = {**_meta(sets, news_path, thresholds, oof_report, seed, seconds), "version": version}
     sidecar = classifier.save(pipelines, Path(out_dir), meta)
     log(f"saved {out_dir}/{classifier.MODEL_NAME}.skops in {seconds:.0f} s")
     return _record_metrics(sidecar, Path(data_dir), log)
