@@ -5,18 +5,35 @@ database never open one) and teardown closes it, rolling back anything left unco
 that write use ``with write() as session:``, which commits or rolls back. ``read_session()`` is a
 second, read-only session for the request: on SQLite its BEGIN is deferred, so page loads read
 the WAL snapshot instead of queueing for the write lock behind submissions.
+
+When the database cannot be reached (PostgreSQL restarting, a connection cut, the pool
+exhausted, SQLite locked past its busy timeout) the request ends in a 503 with ``Retry-After``,
+never a 500. A commit whose answer was lost is also a 503, though the row may be stored: the
+client retries with the same idempotency key and gets the stored comment back, so nothing stored
+is ever reported as failed. The engine's pre-ping pool replaces dead connections on the next
+checkout, so the service recovers as soon as the database answers again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.storage import make_engine, session_factory
+
+from .errors import error_response
+
+RETRY_AFTER_SECONDS = 2
+# Connection refused or cut, server shutting down or starting up, SQLite busy, pool exhausted.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+log = logging.getLogger("web.db")
 
 
 def init_app(app: Flask, url: str) -> None:
@@ -26,6 +43,11 @@ def init_app(app: Flask, url: str) -> None:
     app.extensions["db.sessions"] = session_factory(engine)
     app.extensions["db.readers"] = session_factory(engine, readonly=True)
     app.teardown_appcontext(close_session)
+    for exc_class in UNAVAILABLE:
+        app.register_error_handler(exc_class, unavailable)
+    # Runs after every other after_request hook (they run last-registered first): the rate
+    # limiter would otherwise stretch our Retry-After to the end of its window (a minute).
+    app.after_request_funcs.setdefault(None, []).insert(0, _keep_retry_after)
 
 
 def engine() -> Engine:
@@ -76,3 +98,21 @@ def ping() -> None:
     """Run ``SELECT 1``; raises when the database is unreachable."""
     with engine().connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def unavailable(exc: Exception) -> Response:
+    """503 with ``Retry-After`` when the database cannot answer (never a 500)."""
+    log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+    g.db_retry_after = str(RETRY_AFTER_SECONDS)
+    return error_response(
+        503,
+        "database_unavailable",
+        "the database is unavailable; retry shortly (with the same idempotency key)",
+        {"Retry-After": g.db_retry_after},
+    )
+
+
+def _keep_retry_after(response: Response) -> Response:
+    if "db_retry_after" in g:
+        response.headers["Retry-After"] = g.db_retry_after
+    return response

@@ -5,6 +5,12 @@
 ``MODERATION_REDIS_URL`` when set, else each worker's memory (``ratestore.py``). Clients are told apart by address;
 behind ``MODERATION_PROXY_HOPS`` trusted proxies, werkzeug's ProxyFix takes the address from
 ``X-Forwarded-For`` first (so the key function can stay ``request.remote_addr``).
+
+Redis down: every worker falls back to counting in its own memory (the same limits, but per
+worker, so a client may get up to workers × hosts times its limit) and keeps serving; nothing
+fails because of Redis. Each worker tries Redis again, on a request, after 1, 2, 4, 8, 16 and
+32 s (then from 1 s again) and returns to the shared counts once it answers. A Redis that hangs instead of
+refusing costs at most ``REDIS_TIMEOUT_S`` on the request that finds it out.
 """
 
 from __future__ import annotations
@@ -37,7 +43,15 @@ def bearer_token() -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-limiter = Limiter(key_func=client_address, headers_enabled=True, default_limits=[])
+REDIS_TIMEOUT_S = 0.5
+
+limiter = Limiter(
+    key_func=client_address,
+    headers_enabled=True,
+    default_limits=[],
+    in_memory_fallback_enabled=True,  # Redis down: per-worker counts, never a 500
+    swallow_errors=True,  # and should even that fail, serve unlimited rather than fail
+)
 
 
 def api_limit() -> str:
@@ -50,9 +64,15 @@ def init_app(app: Flask, *, redis_url: str | None, proxy_hops: int, enabled: boo
     app.config["RATELIMIT_ENABLED"] = enabled  # always explicit: the limiter object outlives apps
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or f"{ratestore.SCHEME}://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if redis_url:
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S},
+        )
     if proxy_hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
         )
     limiter.enabled = enabled
+    limiter._storage_dead = False  # the object outlives apps: a new storage starts alive
     limiter.init_app(app)
