@@ -35,9 +35,10 @@ from sklearn.metrics import (
 )
 
 from .categories import CATEGORIES, Category
+from .names import mark_names
 from .policy import Decision, Policy, Thresholds, decide
 from .text import fold
-from .wordlist import Severity, WordList
+from .wordlist import Match, Severity, WordList
 
 HOLD_TARGET = 0.95  # share of violations not auto-approved
 APPROVE_TARGET = 0.85  # share of clean comments auto-approved
@@ -46,11 +47,19 @@ REJECT_CAP = 0.006  # share of clean comments auto-rejected we allow (target ≤
 
 # --- thresholds ----------------------------------------------------------------------------------
 
+def engine_inputs(texts: Sequence[str],
+                  wordlist: WordList | None = None) -> tuple[list[str], list[list[Match]]]:
+    """What the scorer feeds the classifier (folded, names masked) and its word-list matches."""
+    wl = wordlist or WordList.default()
+    pairs = [mark_names(f, wl.match(f)) for f in map(fold, texts)]
+    return [text for _, text in pairs], [matches for matches, _ in pairs]
+
+
 def severe_hits(texts: Sequence[str], wordlist: WordList | None = None) -> np.ndarray:
     """Per text, whether the word list has a severe hit (the policy rejects those on its own)."""
-    wl = wordlist or WordList.default()
-    return np.array([any(m.severity is Severity.SEVERE for m in wl.match(fold(t))) for t in texts],
-                    dtype=bool)
+    _, matches = engine_inputs(texts, wordlist)
+    return np.array([any(m.severity is Severity.SEVERE and not m.possible_name for m in ms)
+                     for ms in matches], dtype=bool)
 
 
 def choose_thresholds(scores: np.ndarray, labels: np.ndarray,
@@ -153,8 +162,8 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
     results: dict[str, Any] = {}
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for ds in sets:
-        scores = clf.predict_proba([fold(t).text for t in ds.texts])
-        matches = [wordlist.match(fold(t)) for t in ds.texts]
+        inputs, matches = engine_inputs(ds.texts, wordlist)
+        scores = clf.predict_proba(inputs)
         policy = _policy(thresholds)
         decisions = np.array([decide(dict(zip(map(str, CATEGORIES), map(float, s), strict=True)),
                                      m, policy)[0] for s, m in zip(scores, matches, strict=True)])

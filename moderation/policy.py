@@ -3,6 +3,7 @@
 The rule, per category ``c`` with thresholds ``review_at[c] ≤ reject_at[c]``:
 
 * any *severe* word-list hit (unambiguous profanity, a slur)            → reject
+* … written as a proper name ("Fucking, Austria"; ``names.py``)          → review
 * any score ≥ ``reject_at``                                            → reject
 * any score ≥ ``review_at``                                            → review
 * no model (degraded mode)                                             → review: nothing is auto-approved
@@ -115,11 +116,14 @@ def decide(
 ) -> tuple[Decision, tuple[str, ...]]:
     """Apply the policy. ``scores`` is None when no model is loaded (degraded mode)."""
     reasons: list[str] = []
-    severe = [m for m in matches if m.severity is Severity.SEVERE]
+    severe = [m for m in matches if m.severity is Severity.SEVERE and not m.possible_name]
     for m in _unique_terms(severe):
         reasons.append(f'{m.category} word "{m.term}"')
+    names = [m for m in matches if m.severity is Severity.SEVERE and m.possible_name]
+    for m in _unique_terms(names):
+        reasons.append(f'{m.category} word "{m.term}", written as a name: held for review')
     rejected = bool(severe)
-    held = False
+    held = bool(names)
     if scores is None:
         if not rejected:
             held = True

@@ -275,7 +275,7 @@ def _matches(raw: Sequence[Mapping[str, Any]] | None) -> list[Match]:
             out.append(
                 Match(
                     m["term"], int(m["start"]), int(m["end"]), m["word"], m["category"],
-                    Severity(m["severity"]),
+                    Severity(m["severity"]), bool(m.get("possible_name", False)),
                 )
             )
         except (KeyError, TypeError, ValueError):

@@ -19,6 +19,7 @@ from . import classifier as classifier_mod
 from .categories import CATEGORIES, Category
 from .errors import InvalidText, ModelRefused, TextTooLong
 from .fields import encodable
+from .names import mark_names
 from .policy import DEFAULT_THRESHOLDS, Phrase, Policy, Thresholds, Verdict, decide
 from .text import Folded, fold
 from .wordlist import Match, Severity, WordList
@@ -53,15 +54,17 @@ class Scorer:
     def score_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Verdict]:
         """Score a batch; the classifier runs once over the whole batch."""
         folded = [fold(self.validate(t)) for t in texts]
-        matches = [self.wordlist.match(f) for f in folded]
+        matched = [mark_names(f, self.wordlist.match(f)) for f in folded]
+        matches = [m for m, _ in matched]
         if self.classifier is None:
             return [self._degraded_verdict(m) for m in matches]
-        probs = self.classifier.predict_proba([f.text for f in folded])
+        inputs = [text for _, text in matched]
+        probs = self.classifier.predict_proba(inputs)
         verdicts = []
-        for f, m, row in zip(folded, matches, probs):
+        for f, m, text, row in zip(folded, matches, inputs, probs):
             scores = {str(c): float(p) for c, p in zip(CATEGORIES, row)}
             decision, reasons = decide(scores, m, self.policy)
-            phrases = self._explain(f, scores) if explain else {}
+            phrases = self._explain(f, text, scores) if explain else {}
             verdicts.append(
                 Verdict(decision, scores, tuple(m), reasons, self.model_version, phrases)
             )
@@ -102,13 +105,16 @@ class Scorer:
         decision, reasons = decide(None, matches, self.policy)
         return Verdict(decision, scores, tuple(matches), reasons, WORDLIST_ONLY)
 
-    def _explain(self, folded: Folded, scores: Mapping[str, float]) -> dict[str, tuple[Phrase, ...]]:
-        """Top phrases for each category that reached its review threshold (what a moderator sees)."""
+    def _explain(
+        self, folded: Folded, text: str, scores: Mapping[str, float]
+    ) -> dict[str, tuple[Phrase, ...]]:
+        """Top phrases for each category that reached its review threshold (what a moderator sees);
+        ``text`` is what the classifier saw (names masked)."""
         assert self.classifier is not None
         wanted = [c for c in CATEGORIES if scores[c] >= self.policy.thresholds[c].review_at]
         if not wanted:
             return {}
-        top = self.classifier.explain(folded.text, k=EXPLAIN_TOP_K)
+        top = self.classifier.explain(text, k=EXPLAIN_TOP_K)
         return {c: tuple(_locate(folded, p, w) for p, w in top.get(c, [])) for c in wanted}
 
 

@@ -4,7 +4,7 @@
 
 1. Public sets (``datasets.public_training_sets``: test splits and held-out rows excluded) and our
    news corpus (``moderation/corpus/train_news.jsonl``; never ``dev_news.jsonl``), each text folded
-   and marked (``features.mark(fold(t).text)``).
+   and marked as the scorer does (``prepare``: folded, names masked, marker tokens).
 2. One shared ``FeatureUnion`` fitted on all training texts; per category one logistic regression on
    the rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``).
 3. Thresholds chosen on out-of-fold scores of the news corpus (``K_FOLDS`` refits of the heads),
@@ -26,9 +26,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from . import classifier, datasets
 from .categories import CATEGORIES
-from .evaluation import choose_thresholds, severe_hits
+from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
-from .text import fold
 
 VERSION = "news-2026.11.2"
 K_FOLDS = 3
@@ -42,8 +41,9 @@ DATASET_WEIGHTS: dict[str, float] = {
 
 
 def prepare(texts: Sequence[str]) -> list[str]:
-    """What the vectorisers see: the folded text plus its marker tokens."""
-    return [mark(fold(t).text) for t in texts]
+    """What the vectorisers see: the scorer's classifier input (folded, names masked) plus its
+    marker tokens."""
+    return [mark(t) for t in engine_inputs(texts)[0]]
 
 
 def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], Any] = print,

@@ -50,9 +50,10 @@ class Match:
     word: str  # the list entry it matched (folded)
     category: str  # "obscene" | "personal" | "derogatory"
     severity: Severity
+    possible_name: bool = False  # written as a proper name ("Fucking, Austria"): see names.py
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "term": self.term,
             "start": self.start,
             "end": self.end,
@@ -60,6 +61,9 @@ class Match:
             "category": self.category,
             "severity": str(self.severity),
         }
+        if self.possible_name:
+            out["possible_name"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
