@@ -15,6 +15,10 @@ MODERATION_LOG_LEVEL           DEBUG, INFO, WARNING, ERROR or CRITICAL      INFO
 MODERATION_API_RATE_LIMIT      moderation API requests per key              ``600/minute``
 MODERATION_WIDGET_RATE_LIMIT   widget submissions per client address        ``10/minute;100/hour``
 MODERATION_THREAD_RATE_LIMIT   widget submissions per article thread        ``60/minute``
+MODERATION_DATA_DIR            the public labelled datasets, for retraining  none (retraining uses the
+                               and its reference sets                       bundled news corpus only)
+MODERATION_MODEL_CHECK_SECONDS how often a worker looks for a newly          5
+                               promoted model (a cheap database read)
 =============================  ===========================================  ==========================
 
 Rate limits use the ``limits`` notation: ``N/second|minute|hour|day``, several joined by ``;``.
@@ -71,6 +75,8 @@ class Settings:
     api_rate_limit: str = "600/minute"
     widget_rate_limit: str = "10/minute;100/hour"
     thread_rate_limit: str = "60/minute"
+    data_dir: Path | None = None
+    model_check_seconds: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +95,8 @@ class Settings:
             api_rate_limit=_rate(env, "API_RATE_LIMIT", "600/minute"),
             widget_rate_limit=_rate(env, "WIDGET_RATE_LIMIT", "10/minute;100/hour"),
             thread_rate_limit=_rate(env, "THREAD_RATE_LIMIT", "60/minute"),
+            data_dir=_data_dir(env.get(PREFIX + "DATA_DIR")),
+            model_check_seconds=_integer(env, "MODEL_CHECK_SECONDS", 5, minimum=0),
         )
 
     def __repr__(self) -> str:
@@ -100,7 +108,8 @@ class Settings:
             f"max_length={self.max_length}, proxy_hops={self.proxy_hops}, "
             f"log_level={self.log_level!r}, api_rate_limit={self.api_rate_limit!r}, "
             f"widget_rate_limit={self.widget_rate_limit!r}, "
-            f"thread_rate_limit={self.thread_rate_limit!r})"
+            f"thread_rate_limit={self.thread_rate_limit!r}, data_dir={self.data_dir!r}, "
+            f"model_check_seconds={self.model_check_seconds})"
         )
 
 
@@ -191,6 +200,16 @@ def _model_dir(raw: str | None) -> Path | None:
     path = Path(raw).expanduser().resolve()
     if path.exists() and not path.is_dir():
         raise ConfigError(PREFIX + "MODEL_DIR", f"{path} is not a directory")
+    return path
+
+
+def _data_dir(raw: str | None) -> Path | None:
+    """The public datasets' directory; it must exist when set."""
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(PREFIX + "DATA_DIR", f"{path} is not a directory")
     return path
 
 

@@ -15,6 +15,8 @@ API_RATE_LIMIT              per API key, shared by the three API families
 WIDGET_RATE_LIMIT_ADDRESS   widget submissions per address (``settings.widget_rate_limit``)
 WIDGET_RATE_LIMIT_THREAD    widget submissions per thread (``settings.thread_rate_limit``)
 API_KEY_CACHE_SECONDS       how long a worker trusts a verified key (default 5)
+MODEL_CHECK_SECONDS         how often a worker looks for a newly promoted model
+                            (default: ``settings.model_check_seconds``; ``web/models.py``)
 RATELIMIT_ENABLED           False turns rate limiting off (default True)
 ==========================  ============================================================
 
@@ -75,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         enabled=bool(app.config["RATELIMIT_ENABLED"]),
     )
     db.init_app(app, app.config.get("DATABASE_URL") or settings.database_url)
+    app.extensions["models"] = _registry(app, settings, scorer)
     apikeys.init_app(app)
     errors.register(app)
     app.after_request(_security_headers)
@@ -89,6 +92,17 @@ def _load_scorer(settings: Settings) -> Any:
     if scorer.degraded:
         log.warning("running degraded (word list only): %s", scorer.model_error)
     return scorer
+
+
+def _registry(app: Flask, settings: Settings, base: Any) -> Any:
+    """The hot-reloading model registry; a scorer given in the config is served as it is."""
+    from moderation.model_store import cache_root
+
+    from .models import ModelRegistry
+
+    interval = float(app.config.get("MODEL_CHECK_SECONDS", settings.model_check_seconds))
+    return ModelRegistry(base, app.extensions["db.readers"], cache_root(settings.instance_dir),
+                         interval, settings.max_length, static="SCORER" in app.config)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,8 +2,8 @@
 
 A verified key is remembered for ``API_KEY_CACHE_SECONDS`` (default 5) in each worker, so a busy
 client costs one database round trip per key and interval instead of one per request; revoking a
-key therefore takes effect within that interval. Site scorers (the site's word lists and
-thresholds over the shared model) are built once per distinct setting and kept.
+key therefore takes effect within that interval. Site scorers (the site's model with its word
+lists and thresholds) come from ``web.models``, which builds each variant once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app
 
@@ -21,6 +20,7 @@ from moderation.storage import Site, apikeys, sites
 from . import db
 from .errors import Unauthorized
 from .limits import bearer_token
+from .models import scorer_for_site
 
 MAX_CACHED_KEYS = 10_000
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="moderation"'}
@@ -73,10 +73,9 @@ class KeyCache:
 
 
 def init_app(app: Flask) -> None:
-    """Per-app caches of verified keys and site scorers."""
+    """Per-app cache of verified keys."""
     ttl = float(app.config.get("API_KEY_CACHE_SECONDS", 5))
     app.extensions["apikeys.cache"] = KeyCache(ttl)
-    app.extensions["apikeys.scorers"] = {}
 
 
 def authenticate(raw_key: str | None = None) -> Caller:
@@ -111,20 +110,8 @@ def site_for(caller: Caller) -> Site:
 
 
 def scorer_for(caller: Caller) -> Scorer:
-    """The shared scorer with the caller's site word lists and thresholds applied."""
-    if not (caller.deny or caller.allow or caller.thresholds):
-        base: Scorer = current_app.extensions["scorer"]
-        return base
-    scorers: dict[Any, Scorer] = current_app.extensions["apikeys.scorers"]
-    fingerprint = (caller.deny, caller.allow, caller.thresholds)
-    scorer = scorers.get(fingerprint)
-    if scorer is None:
-        scorer = _site_scorer(caller)
-        scorers[fingerprint] = scorer
-    return scorer
-
-
-def _site_scorer(caller: Caller) -> Scorer:
-    base: Scorer = current_app.extensions["scorer"]
+    """The scorer serving the caller's site now (``web.models``), with its word lists and
+    thresholds applied."""
     thresholds = {cat: Thresholds(lo, hi) for cat, lo, hi in caller.thresholds}
-    return base.for_site(deny=caller.deny, allow=caller.allow, thresholds=thresholds or None)
+    return scorer_for_site(caller.site_id, deny=caller.deny, allow=caller.allow,
+                           thresholds=thresholds or None)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
-
-from moderation import Scorer
 
 from . import db
 from .limits import limiter
 from .metrics import metrics_response
+from .models import registry
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("web.ops")
@@ -53,11 +52,9 @@ def metrics() -> Response:
 
 
 def model_state() -> dict[str, Any]:
-    """``{"loaded": true, "version"}`` or ``{"loaded": false, "degraded": true, "reason"}``."""
-    scorer: Scorer = current_app.extensions["scorer"]
-    if not scorer.degraded:
-        return {"loaded": True, "degraded": False, "version": scorer.model_version}
-    return {"loaded": False, "degraded": True, "reason": scorer.model_error or "no model loaded"}
+    """``{"loaded": true, "version"}`` or ``{"loaded": false, "degraded": true, "reason"}`` for
+    the global model, plus ``"sites"`` (and ``"degraded": true``) when a site's model is refused."""
+    return registry().state()
 
 
 def _database_state() -> str:

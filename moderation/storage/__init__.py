@@ -3,7 +3,7 @@
 Query functions take a ``Session`` first and never commit: the caller owns the transaction
 (``with transaction(factory) as session: ...``). Modules: ``engine`` (engines, sessions),
 ``migrate`` (Alembic, from code), ``schema`` (tables), ``sites``, ``threads``, ``comments``,
-``events``, ``moderators``, ``apikeys``, ``labels``; errors in ``storage.errors``.
+``events``, ``moderators``, ``apikeys``, ``labels``, ``model_versions``, ``retrain_jobs``; errors in ``storage.errors``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from .schema import (
     Base,
     Comment,
     CommentStatus,
+    JobStatus,
     Label,
     LabelSource,
+    ModelStatus,
+    ModelVersion,
     ModerationEvent,
     Moderator,
+    RetrainJob,
     Role,
     Site,
     Thread,
@@ -33,10 +37,14 @@ __all__ = [
     "Base",
     "Comment",
     "CommentStatus",
+    "JobStatus",
     "Label",
     "LabelSource",
+    "ModelStatus",
+    "ModelVersion",
     "ModerationEvent",
     "Moderator",
+    "RetrainJob",
     "Role",
     "Site",
     "Thread",

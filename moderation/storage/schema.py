@@ -16,6 +16,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -55,6 +56,21 @@ class LabelSource(StrEnum):
     MODERATOR = "moderator"
     SUGGESTSCORE = "suggestscore"
     API = "api"
+
+
+class ModelStatus(StrEnum):
+    CANDIDATE = "candidate"  # trained, not yet through the evaluation gate
+    ACTIVE = "active"  # serving its scope (one per site, one global)
+    REJECTED = "rejected"  # refused by the gate (an admin may still activate it)
+    RETIRED = "retired"  # was active, replaced or rolled back
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # the candidate was promoted
+    REJECTED = "rejected"  # the candidate was trained but refused by the gate
+    FAILED = "failed"  # an error, too few decisions, or a worker that stopped answering
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
@@ -206,3 +222,48 @@ class Label(Base):
     toxicity: Mapped[float | None]
     source: Mapped[LabelSource] = mapped_column(_enum(LabelSource, "label_source"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelVersion(Base):
+    """A trained model: its artifact and sidecar, the gate's report, and whether it serves.
+
+    ``site_id`` None is the global model. The artifact and the PR-curve PNG are deferred: listing
+    versions never reads the megabytes.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (Index("ix_model_versions_status_site", "status", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    status: Mapped[ModelStatus] = mapped_column(_enum(ModelStatus, "model_status"))
+    parent_version: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sidecar: Mapped[dict[str, Any]]
+    report: Mapped[dict[str, Any] | None]
+    pr_curve: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted_at: Mapped[datetime | None]
+
+
+class RetrainJob(Base):
+    """One retraining run for a site (or the global model), with its progress for the dashboard."""
+
+    __tablename__ = "retrain_jobs"
+    __table_args__ = (Index("ix_retrain_jobs_site_status", "site_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"))
+    progress: Mapped[int] = mapped_column(default=0)  # 0–100
+    message: Mapped[str] = mapped_column(String(500), default="")
+    candidate_version: Mapped[str | None] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    runner: Mapped[str | None] = mapped_column(String(200))  # host:pid or rq job id
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -6,17 +6,19 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request, session
 
 from moderation import queue
 from moderation.policy import Policy, Thresholds
 from moderation.review import UNDO_SECONDS
 from moderation.storage import CommentStatus
 
+from ..models import registry
+
 
 def base_policy() -> Policy:
-    """The loaded scorer's policy (a default one for scorers without a policy, e.g. fakes)."""
-    policy = getattr(current_app.extensions["scorer"], "policy", None)
+    """The global scorer's policy (a default one for scorers without a policy, e.g. fakes)."""
+    policy = getattr(registry().scorer(None), "policy", None)
     return policy if isinstance(policy, Policy) else Policy()
 
 

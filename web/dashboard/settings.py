@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from moderation import review
 from moderation.categories import CATEGORIES
-from moderation.policy import Thresholds
+from moderation.policy import Policy, Thresholds
 from moderation.storage import ApiKey, Site, apikeys, sites
 from moderation.storage.errors import InvalidData
 
 from .. import db
+from ..models import scorer_for_site
 from .auth import admin_required
 from .common import base_policy
 
@@ -130,14 +131,16 @@ def _lines(text: str) -> list[str]:
 
 
 def _site_policy(site: Site) -> Any:
-    return base_policy().with_thresholds(sites.site_thresholds(site))
+    """The policy of the model serving this site, with the site's thresholds."""
+    policy = getattr(scorer_for_site(site.id), "policy", None)
+    base = policy if isinstance(policy, Policy) else base_policy()
+    return base.with_thresholds(sites.site_thresholds(site))
 
 
 def _site_scorer(site: Site) -> Any:
-    scorer = current_app.extensions["scorer"]
-    return scorer.for_site(
-        deny=site.deny_words, allow=site.allow_words, thresholds=sites.site_thresholds(site)
-    )
+    thresholds = {str(k): v for k, v in sites.site_thresholds(site).items()}
+    return scorer_for_site(site.id, deny=tuple(site.deny_words or ()),
+                           allow=tuple(site.allow_words or ()), thresholds=thresholds or None)
 
 
 def _page(session: Session, site: Site, **extra: Any) -> str:

@@ -1,0 +1,121 @@
+"""The evaluation gate: is a retrained candidate better than the model serving now?
+
+Two comparisons, both written into the version's report:
+
+* **Site slice** — the scope's most recent decisions, held out from training
+  (``decisions.split_recent``). Each model scores them under the site's word lists and
+  thresholds; *agreement* is the mean of (share of violations the model does not approve) and
+  (share of clean comments it approves), i.e. balanced accuracy of "held" against the humans,
+  over the classes present. The candidate must be **strictly better**: higher agreement, or
+  equal agreement and a higher ROC AUC of the max category score (when both classes occur).
+* **Reference sets** — the public test splits (with ``MODERATION_DATA_DIR``) and the bundled
+  ``dev_news.jsonl`` (always): each set's headline AUC (``evaluation.evaluate``). The candidate's
+  may not be lower than the current model's by more than ``REFERENCE_TOLERANCE`` on any set.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import precision_recall_curve, roc_auc_score
+
+from .decisions import Decided
+from .evaluation import _mix, evaluate
+from .policy import Decision
+from .scorer import Scorer
+
+REFERENCE_TOLERANCE = 0.005
+
+
+def site_metrics(scorer: Scorer, rows: Sequence[Decided]) -> dict[str, Any]:
+    """Agreement with the humans on ``rows``, the AUC and the decision mix at the thresholds."""
+    y, top, decisions = _score(scorer, rows)
+    held = decisions != Decision.APPROVE
+    parts = [float(held[y].mean())] if y.any() else []
+    parts += [float((~held[~y]).mean())] if (~y).any() else []
+    auc = float(roc_auc_score(y, top)) if 0 < y.sum() < len(y) else None
+    return {"n": len(rows), "agreement": round(float(np.mean(parts)), 4) if parts else None,
+            "auc": round(auc, 4) if auc is not None else None,
+            "decision_mix": _mix(decisions, y)}
+
+
+def _score(scorer: Scorer, rows: Sequence[Decided]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    verdicts = scorer.score_many([r.text for r in rows], explain=False)
+    y = np.array([np.nanmax(np.nan_to_num(r.labels, nan=0.0)) > 0 for r in rows], dtype=bool)
+    top = np.array([max(v.scores.values()) for v in verdicts])
+    return y, top, np.array([v.decision for v in verdicts])
+
+
+def reference_aucs(model_dir: Path, data_dir: Path | None) -> tuple[dict[str, float], Any]:
+    """Each reference set's headline AUC (first ``auc…`` figure), and the full metrics."""
+    metrics = evaluate(model_dir, data_dir, None, out=io.StringIO())
+    return headline_aucs(metrics), metrics
+
+
+def headline_aucs(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """``{set: AUC}`` from ``evaluate``'s result."""
+    out = {}
+    for name, result in metrics.items():
+        key = next((k for k in result if k.startswith("auc") and result[k] is not None), None)
+        if key is not None:
+            out[name] = float(result[key])
+    return out
+
+
+def decide(current_site: Mapping[str, Any], candidate_site: Mapping[str, Any],
+           current_ref: Mapping[str, float], candidate_ref: Mapping[str, float],
+           tolerance: float = REFERENCE_TOLERANCE) -> tuple[bool, list[str]]:
+    """(promote?, the reasons in words)."""
+    reasons = []
+    better = _key(candidate_site) > _key(current_site)
+    reasons.append(
+        f"site slice: agreement {candidate_site['agreement']} vs {current_site['agreement']}, "
+        f"AUC {candidate_site['auc']} vs {current_site['auc']}: "
+        + ("better" if better else "not better")
+    )
+    worse = []
+    for name, before in current_ref.items():
+        after = candidate_ref.get(name)
+        if after is None or after < before - tolerance:
+            worse.append(name)
+        reasons.append(f"reference {name}: AUC {after} vs {before} "
+                       f"({'beyond' if name in worse else 'within'} −{tolerance})")
+    return better and not worse, reasons
+
+
+def _key(site: Mapping[str, Any]) -> tuple[float, float]:
+    return (site.get("agreement") or 0.0, site.get("auc") or 0.0)
+
+
+def pr_curve_png(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> bytes:
+    """Precision–recall curves, one panel per data set (``{panel: {model: (y, score)}}``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4.2), squeeze=False)
+    for ax, (panel, models) in zip(axes[0], curves.items(), strict=True):
+        for model, (y, s) in models.items():
+            if 0 < y.sum() < len(y):
+                p, r, _ = precision_recall_curve(y, s)
+                ax.plot(r, p, label=model)
+            else:
+                ax.text(0.05, 0.5, f"{model}: one class only ({len(y)} rows)", fontsize=8)
+        ax.set(title=panel, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+        ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def curve_data(scorer: Scorer, rows: Sequence[Decided]) -> tuple[np.ndarray, np.ndarray]:
+    """(violating, max score) for a PR curve."""
+    y, top, _ = _score(scorer, rows)
+    return y, top
