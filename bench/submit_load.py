@@ -3,15 +3,19 @@
     python bench/submit_load.py                                   # SQLite in a temporary instance dir
     python bench/submit_load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-Starts ``moderation serve`` (its defaults, unless ``--workers``), posts the submissions like the
-widget does (JSON, one idempotency key per draft), and includes deliberate retries: some
+Starts ``moderation serve --workers 4``, posts 10,000 submissions from 64 clients like the
+widget does (JSON, one idempotency key per draft; a transport error or a 503 is retried with the
+same key, after ``Retry-After``), and includes deliberate retries: some
 submissions are re-sent after their answer (it must be the same answer), and some have their
 first answer thrown away by closing the connection before reading it (the widget's "network
 failure" path; the retry must not duplicate). Then it checks the database itself:
 
 * lost       acknowledged ids (a 201/202/422 answer was read) missing from the database: must be 0
 * duplicated more than one row for one submission (by idempotency key or by the text's ref): 0
-* 5xx        responses with a 5xx status: must be 0
+* 5xx        responses with a 5xx status: must be 0 (``bench/faults.py`` allows 503, never 500)
+* stored but not acknowledged: a row whose client never got its answer (gave up): must be 0
+* without event: a comment stored without its system event (half a transaction): must be 0
+* integrity  SQLite's ``PRAGMA integrity_check``: must be ok
 
 Readers are simulated with distinct addresses (``X-Forwarded-For`` behind
 ``MODERATION_PROXY_HOPS=1``) and spread over many articles, as on a real site, so the per-address
@@ -66,11 +70,14 @@ class Totals:
     mismatched: list[str] = field(default_factory=list)  # a retry answered differently
     transport_errors: int = 0
     lost_answers: int = 0  # answers thrown away on purpose
+    gave_up: int = 0  # submissions never answered within the deadline
+    answered_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, status)
 
     def record(self, status: int, seconds: float) -> None:
         with self.lock:
             self.latencies.append(seconds)
             self.statuses[status] += 1
+            self.answered_at.append((time.monotonic(), status))
 
 
 @dataclass(frozen=True)
@@ -125,28 +132,43 @@ class Client:
                 with self.totals.lock:
                     self.totals.mismatched.append(sub.key)
 
-    def until_answered(self, sub: Submission, attempts: int = 5) -> tuple[int, Any] | None:
-        for attempt in range(attempts):
+    def until_answered(self, sub: Submission, give_up_after: float = 60) -> tuple[int, Any] | None:
+        """Post until a final answer: a transport error or a 503 is retried with the same key."""
+        deadline = time.monotonic() + give_up_after
+        attempt = 0
+        while time.monotonic() < deadline:
             try:
-                return self.post(sub)
+                status, body, retry_after = self.post(sub)
             except (OSError, http.client.HTTPException):
                 self.reset()
                 with self.totals.lock:
                     self.totals.transport_errors += 1
-                time.sleep(0.2 * 2**attempt)
+                time.sleep(min(2.0, 0.2 * 2**attempt))
+                attempt += 1
+                continue
+            if status != 503:
+                return status, body
+            time.sleep(min(retry_after, 5.0))  # the widget waits Retry-After, keeping the draft
+        with self.totals.lock:
+            self.totals.gave_up += 1
         return None
 
-    def post(self, sub: Submission) -> tuple[int, Any]:
+    def post(self, sub: Submission) -> tuple[int, Any, float]:
+        """One request: (status, JSON body, Retry-After seconds or 1)."""
         started = time.perf_counter()
         self.conn.request("POST", path(sub), body=sub.body, headers=headers(sub))
         resp = self.conn.getresponse()
         raw = resp.read()
         self.totals.record(resp.status, time.perf_counter() - started)
-        body = json.loads(raw) if raw else None
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
         if resp.status in (201, 202, 422) and isinstance(body, dict) and "id" in body:
             with self.totals.lock:
                 self.totals.acknowledged.setdefault(sub.key, body["id"])
-        return resp.status, body
+        retry_after = resp.getheader("Retry-After") or "1"
+        return resp.status, body, float(retry_after) if retry_after.isdigit() else 1.0
 
     def throw_away_answer(self, sub: Submission) -> None:
         """Send the request and hang up before reading the answer."""
@@ -201,7 +223,11 @@ def run_clients(
 
 
 def start_server(
-    database_url: str, instance: Path, port: int, workers: int | None
+    database_url: str,
+    instance: Path,
+    port: int,
+    workers: int | None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """``moderation serve`` with this database, logging to a file in the instance dir."""
     env = {
@@ -210,6 +236,7 @@ def start_server(
         "MODERATION_INSTANCE_DIR": str(instance),
         "MODERATION_PROXY_HOPS": "1",
         "MODERATION_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     cmd = [str(Path(sys.executable).parent / "moderation"), "serve", "--port", str(port)]
     if workers:
@@ -251,22 +278,42 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 # --- the checks -------------------------------------------------------------------------------
 
 
-def stored_rows(database_url: str, run: str) -> list[tuple[int, str | None, str]]:
-    """(id, idempotency key, text) of this run's comments, read from the database itself."""
+@dataclass
+class Stored:
+    """What the database holds for this run."""
+
+    rows: list[tuple[int, str | None, str]]  # (id, idempotency key, text)
+    without_event: int  # comments with no system event
+    integrity: str  # SQLite's integrity_check, "ok" on PostgreSQL (its constraints hold)
+
+
+def stored_rows(database_url: str, run: str) -> Stored:
+    """This run's comments, read from the database itself, and the integrity checks."""
     engine = create_engine(database_url)
+    ref = {"ref": f"%(ref {run}-%"}
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT id, idempotency_key, text FROM comments WHERE text LIKE :ref"),
-                {"ref": f"%(ref {run}-%"},
+                text("SELECT id, idempotency_key, text FROM comments WHERE text LIKE :ref"), ref
             )
-            return [(r[0], r[1], r[2]) for r in rows]
+            orphans = conn.scalar(
+                text(
+                    "SELECT count(*) FROM comments c WHERE c.text LIKE :ref AND NOT EXISTS "
+                    "(SELECT 1 FROM moderation_events e WHERE e.comment_id = c.id)"
+                ),
+                ref,
+            )
+            integrity = "ok"
+            if engine.dialect.name == "sqlite":
+                integrity = str(conn.scalar(text("PRAGMA integrity_check")))
+            return Stored([(r[0], r[1], r[2]) for r in rows], int(orphans or 0), integrity)
     finally:
         engine.dispose()
 
 
-def check(totals: Totals, rows: list[tuple[int, str | None, str]]) -> dict[str, int]:
-    """Lost, duplicated, 5xx and mismatched retries: each must be 0."""
+def check(totals: Totals, stored: Stored, *, allow_503: bool = False) -> dict[str, int]:
+    """Lost, duplicated, 5xx and mismatched retries, …: each must be 0."""
+    rows = stored.rows
     by_key = Counter(key for _, key, _ in rows)
     by_ref = Counter(t.rsplit("(ref ", 1)[1] for _, _, t in rows)
     ids = {(key, cid) for cid, key, _ in rows}
@@ -274,11 +321,18 @@ def check(totals: Totals, rows: list[tuple[int, str | None, str]]) -> dict[str, 
     duplicated = sum(n - 1 for n in by_key.values() if n > 1) + sum(
         n - 1 for n in by_ref.values() if n > 1
     )
+    failing = {s for s in totals.statuses if s >= 500 and not (allow_503 and s == 503)}
     return {
         "lost": lost,
         "duplicated": duplicated,
-        "5xx": sum(n for s, n in totals.statuses.items() if s >= 500),
+        ("5xx other than 503" if allow_503 else "5xx"): sum(totals.statuses[s] for s in failing),
         "retry answered differently": len(totals.mismatched),
+        "stored but not acknowledged": sum(
+            1 for _, key, _ in rows if key not in totals.acknowledged
+        ),
+        "never answered": totals.gave_up,
+        "without event": stored.without_event,
+        "integrity not ok": int(stored.integrity != "ok"),
     }
 
 
@@ -296,13 +350,15 @@ def report(subs: int, totals: Totals, seconds: float, rows: int, failures: dict[
         f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
     print(f"stored rows {rows}, acknowledged {len(totals.acknowledged)}")
+    if totals.statuses.get(503):
+        print(f"503 answers (retried after Retry-After): {totals.statuses[503]}")
     print("checks: " + ", ".join(f"{name} {n}" for name, n in failures.items()))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The workload's options (shared with ``bench/faults.py``)."""
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary dir")
-    parser.add_argument("--submissions", type=int, default=5000)
+    parser.add_argument("--submissions", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument(
         "--threads", type=int, default=250, help="articles the comments spread over"
@@ -313,22 +369,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lose-rate", type=float, default=0.02, help="share whose first answer is dropped"
     )
-    parser.add_argument("--workers", type=int, default=None, help="default: moderation serve's")
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+
+
+def database_url(args: argparse.Namespace, instance: Path) -> str:
+    """``--database-url`` (plain postgresql:// means psycopg 3) or SQLite in ``instance``."""
+    url: str = args.database_url or f"sqlite:///{instance / 'moderation.db'}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_load_arguments(parser)
     args = parser.parse_args(argv)
 
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="submit-load-") as tmp:
         instance = Path(tmp)
-        url = args.database_url or f"sqlite:///{instance / 'moderation.db'}"
-        if url.startswith(("postgresql://", "postgres://")):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        backend = url.split(":", 1)[0]
+        url = database_url(args, instance)
         subs = build(run, args.submissions, args.threads)
         server = start_server(url, instance, args.port, args.workers)
         try:
             print(
-                f"{backend}: {args.submissions} submissions from {args.clients} clients (run {run})"
+                f"{url.split(':', 1)[0]}: {args.submissions} submissions from {args.clients} "
+                f"clients, {args.workers} workers (run {run})"
             )
             load_before = os.getloadavg()[0]
             totals, seconds = run_clients(subs, args.clients, args.port, args)
@@ -338,9 +405,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             stop_server(server)
-        rows = stored_rows(url, run)
-        failures = check(totals, rows)
-        report(args.submissions, totals, seconds, len(rows), failures)
+        stored = stored_rows(url, run)
+        failures = check(totals, stored)
+        report(args.submissions, totals, seconds, len(stored.rows), failures)
     return 1 if any(failures.values()) else 0
 
 

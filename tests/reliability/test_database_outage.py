@@ -7,6 +7,8 @@ connections cut by the server between requests.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
@@ -19,6 +21,7 @@ from ..widget_support import dispose, make_app
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
 PATH = "/api/v1/sites/default/threads/outage/comments"
+APP_NAME = f"outage-test-{os.getpid()}"
 
 
 @pytest.fixture
@@ -108,8 +111,8 @@ def fail_next_commit(app, monkeypatch, *, after_committing: bool) -> None:
 
 def test_connections_cut_by_the_server_are_replaced_on_the_next_request(pg_migrated, tmp_path):
     """PostgreSQL restarted between requests: every pooled connection is dead; no request fails."""
-    url = pg_migrated.render_as_string(hide_password=False)
-    app = make_app(url, tmp_path)
+    url = pg_migrated.update_query_dict({"application_name": APP_NAME})
+    app = make_app(url.render_as_string(hide_password=False), tmp_path)
     client = app.test_client()
     try:
         assert post(client, "key-before-cut").status_code == 201
@@ -122,15 +125,34 @@ def test_connections_cut_by_the_server_are_replaced_on_the_next_request(pg_migra
         dispose(app)
 
 
-def terminate_connections(url: str) -> None:
-    """What a PostgreSQL restart does to the app's pooled connections (this database only)."""
-    admin = create_engine(url, poolclass=NullPool)
+def terminate_connections(url) -> None:
+    """What a PostgreSQL restart does to the app's pooled connections (only this app's)."""
+    admin = create_engine(url.set(query={}), poolclass=NullPool)
     with admin.begin() as conn:
         killed = conn.scalar(
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+                "WHERE application_name = :name"
+            ),
+            {"name": APP_NAME},
         )
     admin.dispose()
     assert killed, "the app held no pooled connection to cut"
+
+
+def test_a_connection_lost_after_the_answer_is_made_keeps_the_answer(app, monkeypatch):
+    """PostgreSQL goes away between the commit and the end of the request: teardown's rollback of
+    the read transaction fails, and the stored comment is still answered 201 (was a 500)."""
+    dialect = app.extensions["db.engine"].dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection) -> None:
+        monkeypatch.setattr(dialect, "do_rollback", rollback)
+        rollback(dbapi_connection)
+        raise dialect.loaded_dbapi.OperationalError("terminating connection (administrator)")
+
+    monkeypatch.setattr(dialect, "do_rollback", do_rollback)
+    resp = post(app.test_client(), "key-teardown")
+    assert resp.status_code == 201
+    assert stored(app, "key-teardown") == [resp.get_json()["id"]]
+    assert dialect.do_rollback is rollback, "teardown never rolled back: the test proves nothing"
