@@ -30,7 +30,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from moderation.settings import Settings
 
@@ -80,8 +80,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["models"] = _registry(app, settings, scorer)
     apikeys.init_app(app)
     errors.register(app)
-    app.after_request(_security_headers)
     _register_blueprints(app)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -102,7 +102,8 @@ def _registry(app: Flask, settings: Settings, base: Any) -> Any:
 
     interval = float(app.config.get("MODEL_CHECK_SECONDS", settings.model_check_seconds))
     return ModelRegistry(base, app.extensions["db.readers"], cache_root(settings.instance_dir),
-                         interval, settings.max_length, static="SCORER" in app.config)
+                         interval, settings.max_length,
+                         static=app.config.get("SCORER") is not None)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -115,8 +116,20 @@ def _register_blueprints(app: Flask) -> None:
     dashboard.init_app(app)
 
 
-def _security_headers(response: Response) -> Response:
-    """Defaults on every response; a view may set its own (setdefault keeps them)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class SecurityHeaders:
+    """WSGI middleware: :data:`SECURITY_HEADERS` on every response a view did not set them on.
+
+    At the WSGI layer rather than in ``after_request``, so they are there whatever Flask does:
+    error pages, 500s, and even a response whose ``after_request`` chain failed.
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend((k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)

@@ -1,10 +1,12 @@
 """The one place where errors become HTTP responses.
 
 Domain errors (``moderation.errors``, ``moderation.storage.errors``), request validation errors
-(pydantic) and the web layer's own ``ApiError`` all end here. Under ``/api`` and ``/v1`` the body
-is ``{"error": code, "message": text}``; under ``/v1alpha1`` it is Perspective's shape
-``{"error": {"code": status, "message": text, "status": "INVALID_ARGUMENT"}}``. Bad input is a
-4xx, never a 500.
+(pydantic), werkzeug's HTTP errors and the web layer's own ``ApiError`` all end here. Under ``/api``
+and ``/v1`` (and the dashboard's ``*.json`` endpoints) the body is ``{"error": code, "message":
+text}``; under ``/v1alpha1`` it is Perspective's shape ``{"error": {"code": status, "message": text,
+"status": "INVALID_ARGUMENT"}}``. Every other path (the dashboard's pages and forms, the demo page)
+gets a small HTML page, autoescaped and standalone (it touches neither the database nor the login,
+so it renders even when those are what failed). Bad input is a 4xx, never a 500.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from moderation.errors import InvalidText, ModerationError, TextTooLong
 from moderation.storage.errors import Conflict, InvalidData, NotFound
@@ -76,10 +79,38 @@ class Unsupported(ApiError):
     code = "unsupported"
 
 
+def wants_json() -> bool:
+    """APIs, operations and the dashboard's ``*.json`` endpoints answer errors in JSON."""
+    return request.path.startswith(JSON_PREFIXES) or request.path.endswith(".json")
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """A JSON error in the shape the request's API family expects."""
+    """An error in the shape the request's family expects: JSON for APIs, else an HTML page."""
+    if wants_json():
+        response = _json_error(status, code, message)
+    else:
+        response = html_error(status, message)
+    response.headers.update(headers or {})
+    return response
+
+
+def html_error(status: int, message: str) -> Response:
+    """The HTML error page (dashboard and other browser pages); never cached."""
+    page = render_template(
+        "error.html",
+        status=status,
+        title=HTTP_STATUS_CODES.get(status, "Error"),
+        message=message,
+        dashboard=request.path.startswith("/dashboard"),
+    )
+    response = Response(page, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_error(status: int, code: str, message: str) -> Response:
     if request.path.startswith(PERSPECTIVE_PREFIX):
         body: dict[str, Any] = {
             "error": {
@@ -92,7 +123,6 @@ def error_response(
         body = {"error": code, "message": message}
     response = jsonify(body)
     response.status_code = status
-    response.headers.update(headers or {})
     return response
 
 
@@ -120,15 +150,13 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _http(exc: HTTPException) -> Response | HTTPException:
-    if not request.path.startswith(JSON_PREFIXES):
-        return exc  # HTML pages keep werkzeug's default (the dashboard has its own later)
+def _http(exc: HTTPException) -> Response:
+    if exc.response is not None:  # abort(response): the raiser chose the answer
+        return exc.response  # type: ignore[return-value]
     code = (exc.name or "error").lower().replace(" ", "_")
-    response = error_response(exc.code or 500, code, exc.description or exc.name)
-    allowed = getattr(exc, "valid_methods", None)  # set on MethodNotAllowed only
-    if exc.code == 405 and allowed:
-        response.headers["Allow"] = ", ".join(allowed)
-    return response
+    # werkzeug's extra headers (Allow on a 405, WWW-Authenticate, …); the type is ours.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return error_response(exc.code or 500, code, exc.description or exc.name, headers)
 
 
 def _too_deep(exc: RecursionError) -> Response:
@@ -139,7 +167,7 @@ def _too_deep(exc: RecursionError) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
-        return _http(exc)  # type: ignore[return-value]
+        return _http(exc)
     log.exception("unhandled error")
     return error_response(500, "internal_error", "internal error; see the server log")
 
