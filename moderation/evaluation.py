@@ -132,6 +132,7 @@ class _Severe:
     severity = Severity.SEVERE
     category = "obscene"
     word = term = "(word list)"
+    possible_name = False  # policy.decide reads it (names.py); a stand-in is never a name
 
 
 def _decide(score_row: np.ndarray, severe: bool, policy: Policy) -> Decision:
