@@ -55,7 +55,7 @@ _DIACRITIC_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # `\b` first: about twice as fast as a look-behind, at the price of "$ h i t" (no word start).
 _SPACED = re.compile(
-    r"\b[a-z0-9](?P<sep>(?:[^\w\n@$]|_){1,3})[a-z0-9@$](?:(?P=sep)[a-z0-9@$])+(?![^\W_]|[@$])"
+    r"(?<![\w@$])[a-z0-9@$](?P<sep>(?:[^\w\n@$]|_){1,3})[a-z0-9@$](?:(?P=sep)[a-z0-9@$])+(?![^\W_]|[@$])"
 )
 # "f#ck", "sh%t": a symbol standing for a letter inside a word is a mask, like "*" ("f*ck").
 _MASK_INSIDE = re.compile(r"(?<=[a-z])[#%](?=[a-z])")

@@ -30,6 +30,8 @@ OBFUSCATIONS = [
     ("s-h-i-t", "shit"),
     ("f_u_c_k", "fuck"),
     ("s-h-1-t", "shit"),
+    ("$ h i t", "shit"),  # a leet symbol may open a spaced run
+    ("@ s s", "ass"),
     ("p.u.s.s.y.", "pussy."),
     ("ѕһіt", "shit"),  # Cyrillic dze, shha, byelorussian i
     ("ｆｕｃｋ", "fuck"),  # fullwidth
