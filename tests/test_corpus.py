@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).resolve().parent.parent / "moderation" / "corpus"
-FILES = {"train": CORPUS / "train_news.jsonl", "dev": CORPUS / "dev_news.jsonl"}
-MIN_LINES = {"train": 1200, "dev": 600}
+FILES = {
+    "train": CORPUS / "train_news.jsonl",
+    "train_extra": CORPUS / "train_news_extra.jsonl",  # a hand-written supplement, not balanced
+    "dev": CORPUS / "dev_news.jsonl",  # thresholds are chosen on it
+    "test": CORPUS / "test_news.jsonl",  # blind: written apart, never used in training
+}
+MIN_LINES = {"train": 1200, "train_extra": 900, "dev": 600, "test": 500}
 LABELS = ("obscene", "personal", "derogatory")
 
 # kind -> exact (obscene, personal, derogatory); "mixed" is checked separately (two or more labels set).
@@ -24,6 +29,7 @@ KIND_LABELS: dict[str, tuple[int, int, int]] = {
     "clean_scunthorpe": (0, 0, 0),
     "obscene_plain": (1, 0, 0),
     "obscene_obfuscated": (1, 0, 0),
+    "obscene_unicode": (1, 0, 0),  # homoglyphs, fullwidth, invisible characters (test set only)
     "obscene_sexual": (1, 0, 0),
     "personal_insult_noswear": (0, 1, 0),
     "personal_insult_swear": (1, 1, 0),
@@ -35,10 +41,11 @@ KIND_LABELS: dict[str, tuple[int, int, int]] = {
     "derogatory_slur": (0, 0, 1),
 }
 ALL_KINDS = set(KIND_LABELS) | {"mixed"}
-VIOLATION_KINDS = {k for k in ALL_KINDS if not k.startswith("clean_")}
-MIN_VIOLATION = {"train": 40, "dev": 20}
+REQUIRED_KINDS = ALL_KINDS - {"obscene_unicode"}
+VIOLATION_KINDS = {k for k in REQUIRED_KINDS if not k.startswith("clean_")}
+MIN_VIOLATION = {"train": 40, "dev": 20, "test": 15}
 BIG_CLEAN = ("clean_debate", "clean_news_vocab", "clean_neutral_group")
-MIN_BIG_CLEAN = {"train": 100, "dev": 50}
+MIN_BIG_CLEAN = {"train": 100, "dev": 50, "test": 50}
 
 
 def _norm(text: str) -> str:
@@ -95,17 +102,20 @@ def test_no_duplicates_within_file(split):
     assert not dups, f"{name}: duplicate texts: {dups[:5]}"
 
 
-def test_no_duplicates_across_files():
-    train = {_norm(r["text"]) for r in _load("train")}
-    dev = {_norm(r["text"]) for r in _load("dev")}
-    shared = train & dev
-    assert not shared, f"texts in both train and dev: {sorted(shared)[:5]}"
+@pytest.mark.parametrize(
+    ("a", "b"), [(a, b) for i, a in enumerate(FILES) for b in list(FILES)[i + 1:]]
+)
+def test_no_duplicates_across_files(a, b):
+    shared = {_norm(r["text"]) for r in _load(a)} & {_norm(r["text"]) for r in _load(b)}
+    assert not shared, f"texts in both {a} and {b}: {sorted(shared)[:5]}"
 
 
 def test_every_kind_present_and_balanced(split):
     name, rows = split
+    if name not in MIN_VIOLATION:
+        pytest.skip(f"{name} is a supplement")
     kinds = Counter(r["kind"] for r in rows)
-    missing = ALL_KINDS - set(kinds)
+    missing = REQUIRED_KINDS - set(kinds)
     assert not missing, f"{name}: kinds missing: {sorted(missing)}"
     for kind in VIOLATION_KINDS:
         assert kinds[kind] >= MIN_VIOLATION[name], f"{name}: only {kinds[kind]} {kind}"
