@@ -90,6 +90,85 @@ def cmd_create_moderator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retrain(args: argparse.Namespace) -> int:
+    """Retrain on the scope's decisions in this process, printing progress; 0 only if promoted."""
+    from .retraining import Retrainer
+    from .settings import Settings
+    from .storage import JobStatus, retrain_jobs, transaction
+
+    sessions = _migrated_sessions()
+    with transaction(sessions) as session:
+        site_id = _site_id(session, args.site)
+        job, created = retrain_jobs.create_job(session, site_id, "cli")
+    if not created:
+        raise ModerationError(f"retrain job {job.id} is already {job.status} for this scope")
+    echo = lambda progress, message: print(f"[{progress:3d}%] {message}", flush=True)
+    status = Retrainer.from_settings(Settings.from_env(), sessions, echo=echo).run(job.id)
+    print(f"retrain job {job.id}: {status}")
+    return 0 if status is JobStatus.SUCCEEDED else 1
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List the scope's model versions, newest first; '*' marks the one serving."""
+    from .storage import model_versions, transaction
+
+    with transaction(_migrated_sessions()) as session:
+        site_id = _site_id(session, args.site)
+        rows = model_versions.list_versions(session, site_id)
+        serving = "*" if not any(r.status == "active" for r in rows) else " "
+        for row in rows:
+            mark = "*" if row.status == "active" else " "
+            gate = (row.report or {}).get("reasons", ["(no report)"])[0]
+            print(f"{mark} {row.version:<40} {row.status:<9} {row.created_at:%Y-%m-%d %H:%M} "
+                  f"parent {row.parent_version or '-'}; {gate}")
+    fallback = "the global model" if args.site else f"bundled {_bundled_version()}"
+    print(f"{serving} {fallback} (fallback)")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Activate an earlier version, or fall back (to the global model, or the bundled one)."""
+    from .storage import model_versions, transaction
+
+    names = ("bundled", "global", _bundled_version())
+    with transaction(_migrated_sessions()) as session:
+        site_id = _site_id(session, args.site)
+        print(model_versions.rollback(session, args.version, site_id, names))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run an RQ worker for retrain jobs (needs MODERATION_REDIS_URL)."""
+    from .jobs import work
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise ModerationError("MODERATION_REDIS_URL is not set: without Redis the service runs "
+                              "retrain jobs itself")
+    _migrated_sessions()
+    work(settings.redis_url, burst=args.burst)
+    return 0
+
+
+def _site_id(session: Any, slug: str | None) -> int | None:
+    """The site's id (None for the global scope)."""
+    from .storage import sites
+
+    return sites.get_site(session, slug).id if slug else None
+
+
+def _bundled_version() -> str:
+    from .classifier import read_sidecar
+    from .scorer import default_model_dir
+    from .settings import Settings
+
+    try:
+        return str(read_sidecar(Settings.from_env().model_dir or default_model_dir())["version"])
+    except (ModerationError, KeyError):
+        return "bundled"
+
+
 def _new_password() -> str:
     """The password twice, with getpass on a terminal, else two lines of stdin; must agree."""
     if sys.stdin.isatty():
@@ -163,6 +242,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="username: 1–64 of a-z, 0-9, '.', '_' and '-'")
     p.add_argument("--role", choices=["moderator", "admin"], default="moderator")
     p.set_defaults(handler=cmd_create_moderator)
+
+    p = sub.add_parser("retrain", help="retrain on moderator decisions (foreground, with progress)")
+    p.add_argument("--site", default=None, help="a site's own model (default: the global model)")
+    p.set_defaults(handler=cmd_retrain)
+
+    p = sub.add_parser("models", help="list model versions ('*' marks the one serving)")
+    p.add_argument("--site", default=None)
+    p.set_defaults(handler=cmd_models)
+
+    p = sub.add_parser("rollback", help="activate an earlier model version")
+    p.add_argument("version", help="a listed version, or 'bundled' / 'global' to fall back")
+    p.add_argument("--site", default=None, help="the scope to fall back (with bundled/global)")
+    p.set_defaults(handler=cmd_rollback)
+
+    p = sub.add_parser("worker", help="run retrain jobs from the RQ queue (MODERATION_REDIS_URL)")
+    p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(handler=cmd_worker)
     return parser
 
 

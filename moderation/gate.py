@@ -9,7 +9,8 @@ Two comparisons, both written into the version's report:
   over the classes present. The candidate must be **strictly better**: higher agreement, or
   equal agreement and a higher ROC AUC of the max category score (when both classes occur).
 * **Reference sets** — the public test splits (with ``MODERATION_DATA_DIR``) and the bundled
-  ``dev_news.jsonl`` (always): each set's headline AUC (``evaluation.evaluate``). The candidate's
+  news evaluation sets (``dev_news.jsonl``, ``test_news.jsonl``; always): each set's headline
+  AUC (``evaluation.evaluate``). The candidate's
   may not be lower than the current model's by more than ``REFERENCE_TOLERANCE`` on any set.
 """
 
@@ -107,7 +108,8 @@ def pr_curve_png(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]
             else:
                 ax.text(0.05, 0.5, f"{model}: one class only ({len(y)} rows)", fontsize=8)
         ax.set(title=panel, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-        ax.legend(fontsize=7, loc="lower left")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)

@@ -100,3 +100,20 @@ def set_status(session: Session, row: ModelVersion, status: ModelStatus) -> None
 
 def _scope(site_id: int | None) -> Any:
     return ModelVersion.site_id.is_(None) if site_id is None else ModelVersion.site_id == site_id
+
+
+def rollback(session: Session, version: str, site_id: int | None, fallback_names: tuple[str, ...]
+             ) -> str:
+    """Activate a stored ``version`` in its own scope, or — given one of ``fallback_names`` (the
+    bundled model's version, "bundled", "global") — deactivate ``site_id``'s scope so it falls
+    back. Returns what happened, in words."""
+    if version in fallback_names:
+        previous = deactivate(session, site_id)
+        fallback = "the global model" if site_id is not None else "the bundled model"
+        was = previous.version if previous is not None else "nothing"
+        return f"retired {was}; the scope now uses {fallback}"
+    row = find_version(session, version)
+    if row is None:
+        raise InvalidData(f"no model version {version!r}")
+    previous = activate(session, row)
+    return f"activated {row.version}" + (f" (was {previous.version})" if previous else "")

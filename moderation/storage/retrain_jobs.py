@@ -3,7 +3,7 @@
 A running job's process writes ``heartbeat_at`` every few seconds. A job whose heartbeat is
 older than ``STALE_SECONDS`` (its process died: a killed worker, a restarted host) is marked
 failed the next time anyone looks (``expire_stale``), so it never stays "running" forever and a
-new job for its scope can start.
+new job for its scope can start; so is a job still queued after ``QUEUED_STALE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .errors import InvalidData
 from .schema import JobStatus, RetrainJob
 
 STALE_SECONDS = 120
+QUEUED_STALE_SECONDS = 1800  # a queued job nobody started in 30 minutes (no RQ worker running)
 OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
 MESSAGE_MAX = 500
 
@@ -100,7 +101,13 @@ def expire_stale(session: Session, stale_seconds: float = STALE_SECONDS) -> int:
     for job in stale:
         finish(session, job, JobStatus.FAILED, "the worker stopped answering",
                error=f"no heartbeat for more than {stale_seconds:.0f} s (process ended?)")
-    return len(stale)
+    waited = utcnow() - timedelta(seconds=QUEUED_STALE_SECONDS)
+    never = list(session.scalars(select(RetrainJob).where(
+        RetrainJob.status == JobStatus.QUEUED, RetrainJob.created_at < waited)))
+    for job in never:
+        finish(session, job, JobStatus.FAILED, "no worker started the job",
+               error=f"still queued after {QUEUED_STALE_SECONDS} s (is a worker running?)")
+    return len(stale) + len(never)
 
 
 def list_jobs(session: Session, site_id: int | None, limit: int = 10) -> list[RetrainJob]:

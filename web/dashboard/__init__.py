@@ -3,7 +3,7 @@
 ``init_app(app)`` installs Flask-Login and CSRF and registers the blueprints. CSRF is checked
 only on the dashboard (``WTF_CSRF_CHECK_DEFAULT`` is off), so the JSON APIs, which authenticate
 with API keys rather than cookies, are unaffected. Every dashboard page needs a login except
-``/dashboard/login``; the settings pages need the admin role.
+``/dashboard/login``; the settings and models pages need the admin role.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     """Login manager, CSRF (dashboard only) and the dashboard blueprints."""
-    from . import actions, pages, queue, settings, stats
+    from . import actions, models, pages, queue, settings, stats
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's lifetime
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    modules = (auth, queue, actions, pages, stats, settings)
+    modules = (auth, queue, actions, pages, stats, settings, models)
     names = frozenset(module.bp.name for module in modules)
     for module in modules:
         app.register_blueprint(module.bp, url_prefix=PREFIX)
