@@ -140,8 +140,8 @@ class ModelRegistry:
                 with self.sessions() as session:
                     entry = _Entry(load_version(session, self.cache, key[0], key[1],
                                                 self.max_length))
-                log.info("model %s loaded%s", key[0], " (degraded)" if entry.scorer.degraded
-                         else "")
+                if not entry.scorer.degraded:  # a refusal has logged its one warning
+                    log.info("model %s loaded", key[0])
                 self._loaded[key] = entry
                 while len(self._loaded) > MAX_LOADED:
                     self._loaded.popitem(last=False)
