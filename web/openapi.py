@@ -8,41 +8,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from pydantic import BaseModel
 
-from moderation.comments_service import CommentDraft, PageQuery
+from moderation.comments_service import AUTHOR_MAX, CommentDraft, PageQuery
+from moderation.policy import DEFAULT_MAX_LENGTH
 
+from .contract import tighten
 from .limits import limiter
 from .openai_compat import CATEGORY_NAMES
-from .perspective import ATTRIBUTES
+from .perspective import ATTRIBUTES, SUPPORTED_LANGUAGES
 from .schemas import AnalyzeRequest, ModerateRequest, ModerationRequest, SuggestRequest
 
 bp = Blueprint("openapi", __name__)
 
 REF = "#/components/schemas/"
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-QUERY_KEY: list[dict[str, list[str]]] = [{"queryKey": []}]
+# Perspective clients send the key as ?key= or in Google's header: either one will do.
+QUERY_KEY: list[dict[str, list[str]]] = [{"queryKey": []}, {"googApiKey": []}]
 
 
 @bp.get("/api/v1/openapi.json")
 @limiter.exempt
 def openapi_json() -> dict[str, Any]:
-    """The OpenAPI document."""
-    return document()
+    """The OpenAPI document, with this server's text length cap."""
+    return document(current_app.config["SETTINGS"].max_length)
 
 
-def document() -> dict[str, Any]:
+def document(max_length: int = DEFAULT_MAX_LENGTH) -> dict[str, Any]:
     """Build the document (pure; cheap enough to build per request)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "moderation", "version": "1", "description": __doc__.split("\n")[0]},
         "paths": {**_moderation_paths(), **_comment_paths(), **_ops_paths()},
-        "components": {"schemas": _schemas(), "securitySchemes": _security()},
+        "components": {"schemas": _schemas(max_length), "securitySchemes": _security()},
     }
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(max_length: int) -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         ModerateRequest,
         AnalyzeRequest,
@@ -55,6 +58,13 @@ def _schemas() -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF + "{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
+    tighten(
+        schemas,
+        max_length=max_length,
+        author_max=AUTHOR_MAX,
+        attributes=sorted(ATTRIBUTES),
+        languages=list(SUPPORTED_LANGUAGES),
+    )
     schemas.update(_response_schemas())
     return schemas
 
@@ -68,14 +78,17 @@ def _response_schemas() -> dict[str, Any]:
     bools = {"type": "object", "properties": {c: {"type": "boolean"} for c in CATEGORY_NAMES}}
     floats = {"type": "object", "properties": {c: number for c in CATEGORY_NAMES}}
     return {
-        "Verdict": _object(
-            decision={"enum": ["approve", "review", "reject"]},
-            scores=scores,
-            matches={"type": "array", "items": {"type": "object"}},
-            reasons={"type": "array", "items": {"type": "string"}},
-            model_version={"type": "string"},
-            explanations={"type": "object"},
-        ),
+        "Verdict": {
+            **_object(
+                decision={"enum": ["approve", "review", "reject"]},
+                scores=scores,
+                matches={"type": "array", "items": {"type": "object"}},
+                reasons={"type": "array", "items": {"type": "string"}},
+                model_version={"type": "string"},
+                explanations={"type": "object"},
+            ),
+            "required": ["decision", "scores", "matches", "reasons", "model_version"],
+        },
         "Error": _object(error={"type": "string"}, message={"type": "string"}),
         "PerspectiveError": _object(
             error=_object(
@@ -127,7 +140,10 @@ def _moderation_paths() -> dict[str, Any]:
                 {
                     "oneOf": [
                         _ref("Verdict"),
-                        _object(results={"type": "array", "items": _ref("Verdict")}),
+                        {
+                            **_object(results={"type": "array", "items": _ref("Verdict")}),
+                            "required": ["results"],
+                        },
                     ]
                 },
                 BEARER,
@@ -169,9 +185,11 @@ def _comment_paths() -> dict[str, Any]:
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in ("site", "thread")
     ]
+    page = PageQuery.model_json_schema()["properties"]
+    page["after"] = {"type": "integer", "minimum": 0}  # a number or absent (never "null")
     query = [
         {"name": name, "in": "query", "required": False, "schema": schema}
-        for name, schema in PageQuery.model_json_schema()["properties"].items()
+        for name, schema in page.items()
     ]
     listing = _object(
         comments={"type": "array", "items": _ref("Comment")},
@@ -184,7 +202,11 @@ def _comment_paths() -> dict[str, Any]:
             "get": {
                 "summary": "Published comments, oldest first, paginated",
                 "parameters": query,
-                "responses": {"200": _json(listing), "404": _json(_ref("Error"))},
+                "responses": {
+                    "200": _json(listing),
+                    "404": {"description": "no such site", **_json(_ref("Error"))},
+                    "422": {"description": "bad after or limit", **_json(_ref("Error"))},
+                },
             },
             "post": {
                 "summary": "Submit a comment (stored with its verdict whatever the outcome)",
@@ -202,7 +224,10 @@ def _comment_paths() -> dict[str, Any]:
                     },
                     "404": {"description": "no such site", **_json(_ref("Error"))},
                     "413": {"description": "text over the length cap", **_json(_ref("Error"))},
-                    "422": {"description": "rejected, with reasons", "content": outcome},
+                    "422": {
+                        "description": "rejected, with reasons (or a body that is not a draft)",
+                        **_json({"anyOf": [_ref("CommentOutcome"), _ref("Error")]}),
+                    },
                     "429": {"description": "rate limited; see Retry-After", **_json(_ref("Error"))},
                 },
             },
@@ -263,6 +288,7 @@ def _security() -> dict[str, Any]:
             "description": "a site API key (moderation create-api-key)",
         },
         "queryKey": {"type": "apiKey", "in": "query", "name": "key"},
+        "googApiKey": {"type": "apiKey", "in": "header", "name": "X-Goog-Api-Key"},
     }
 
 

@@ -1,7 +1,8 @@
 """Request bodies of the moderation API, as pydantic models (validation → 422 via errors.py).
 
 Text length and emptiness are the engine's to judge (413 / 400), so the models only check types
-and shapes. Unknown fields are ignored, as Perspective and OpenAI clients send extras.
+and shapes, strictly (the JSON types the OpenAPI document names, no coercion). Unknown fields are
+ignored, as Perspective and OpenAI clients send extras.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ MAX_BATCH = 100
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Strict: a JSON type is what the document says it is (no "0.5" for 0.5, no 0 for false).
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 # --- native ---------------------------------------------------------------------------------
