@@ -13,6 +13,7 @@ the invented-word probes before and after, and every reference set's AUC before 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -125,10 +126,12 @@ def main() -> None:
             job, _ = retrain_jobs.create_job(s, site_id, "bench")
         echo = lambda p, m: print(f"  [{p:3d}%] {m[:110]}", flush=True)
         retrainer = Retrainer(sessions, Path(tmp), bundled, args.data, echo=echo)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         status = retrainer.run(job.id)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         _report(sessions, Path(tmp), site_id, status, wall, before)
+        print(f"retrain CPU time (all threads of this process): {cpu:.0f} s; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
         engine.dispose()
 
 

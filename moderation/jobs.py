@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,11 @@ def spawn(settings: Settings, job_id: int, database_url: str | None = None) -> s
     log_dir = Path(settings.instance_dir) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"retrain-{job_id}.log").open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "moderation.jobs", str(job_id)], env=env,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-m", "moderation.jobs", str(job_id)],
+                                   env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    threading.Thread(target=process.wait, daemon=True).start()  # reap it: no zombie
+    return process
 
 
 def settings_env(settings: Settings, database_url: str | None = None) -> dict[str, str]:
