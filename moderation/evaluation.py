@@ -47,6 +47,9 @@ REJECT_CAP = 0.006  # share of clean comments auto-rejected we allow (target ≤
 
 # --- thresholds ----------------------------------------------------------------------------------
 
+NEWS_EVALUATION = ("dev_news.jsonl", "test_news.jsonl")
+
+
 def engine_inputs(texts: Sequence[str],
                   wordlist: WordList | None = None) -> tuple[list[str], list[list[Match]]]:
     """What the scorer feeds the classifier (folded, names masked) and its word-list matches."""
@@ -154,9 +157,10 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
                                     for c, t in Policy().thresholds.items()}
     wordlist = WordList.default()
     sets = datasets.public_evaluation_sets(Path(data_dir)) if data_dir else []
-    dev = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
-    if dev.is_file():
-        sets.append(datasets.load_news(dev))
+    for name in NEWS_EVALUATION:  # dev: thresholds are chosen on it; test: never used in training
+        path = datasets.PACKAGE_CORPUS / name
+        if path.is_file():
+            sets.append(datasets.load_news(path))
     olid_off_at = float(clf.meta.get("operating_points", {}).get("olid_off_at", 0.5))
     print(f"model {clf.version} ({model_dir}); thresholds {thresholds}; "
           f"OLID operating point {olid_off_at}", file=out)

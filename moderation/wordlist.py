@@ -97,6 +97,10 @@ _NOT_VARIANTS = frozenset({"gal", "splc", "rvm", "guldo"})
 _DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 # Tried first when a masked token ("f**k") fits several words.
 _LIKELY_MASKED = ("fuck", "shit", "cunt", "bitch", "twat", "whore", "slut", "wank", "asshole")
+# Words that never continue a split-up word: joining them made names into inflections.
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "i", "in", "is", "it", "of", "on", "or", "the", "to"}
+)
 _GAP = re.compile(r"[ .\-_*~/|]{1,3}")  # may split a phrase or a word: "blow-job", "fu ck"
 
 
@@ -241,8 +245,8 @@ class WordList:
         found: tuple[Entry | None, int] = (None, i)
         joined = first
         for j in range(i + 1, min(i + 3, len(toks))):
-            if not _adjacent(toks[j - 1], toks[j], text):
-                break
+            if not _adjacent(toks[j - 1], toks[j], text) or toks[j][0] in _FUNCTION_WORDS:
+                break  # "Twatt in Orkney" is a name and a word, not "twattin'"
             joined += toks[j][0]
             entry = self._single.get(joined)
             if entry is not None and entry.severity is Severity.SEVERE:
@@ -299,7 +303,7 @@ def _plain(word: str) -> str:
 
 def _split_word(wl: WordList, words: list[str], k: int) -> bool:
     """Whether words[k:k+2] or words[k:k+3] join into a SEVERE word (fast-path check)."""
-    if words[k] in wl._single or words[k] not in wl._prefixes:
+    if words[k] in wl._single or words[k] not in wl._prefixes or words[k + 1] in _FUNCTION_WORDS:
         return False
     joined = words[k] + words[k + 1]
     if joined in wl._single:
