@@ -101,15 +101,16 @@ def pr_curve_png(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]
 
     fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4.2), squeeze=False)
     for ax, (panel, models) in zip(axes[0], curves.items(), strict=True):
-        for model, (y, s) in models.items():
-            if 0 < y.sum() < len(y):
-                p, r, _ = precision_recall_curve(y, s)
-                ax.plot(r, p, label=model)
-            else:
-                ax.text(0.05, 0.5, f"{model}: one class only ({len(y)} rows)", fontsize=8)
         ax.set(title=panel, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="lower left")
+        y = next(iter(models.values()))[0]
+        if not 0 < y.sum() < len(y):
+            ax.text(0.5, 0.5, f"one class only ({len(y)} rows): no curve;\nsee the decision mix",
+                    ha="center", fontsize=9)
+            continue
+        for model, (y, s) in models.items():
+            p, r, _ = precision_recall_curve(y, s)
+            ax.plot(r, p, label=model)
+        ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
