@@ -71,6 +71,7 @@ class Totals:
     transport_errors: int = 0
     lost_answers: int = 0  # answers thrown away on purpose
     gave_up: int = 0  # submissions never answered within the deadline
+    not_sent: int = 0  # submissions left when --max-seconds ran out
     answered_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, status)
 
     def record(self, status: int, seconds: float) -> None:
@@ -200,6 +201,7 @@ def run_clients(
     totals = Totals()
     queue = iter(subs)
     take = threading.Lock()
+    stop_at = time.monotonic() + args.max_seconds
 
     def work(seed: int) -> None:
         client = Client(port, totals, args.retry_rate, args.lose_rate, seed)
@@ -208,6 +210,10 @@ def run_clients(
                 sub = next(queue, None)
             if sub is None:
                 return
+            if time.monotonic() > stop_at:  # bounded in time: the rest is never sent
+                with totals.lock:
+                    totals.not_sent += 1
+                continue
             client.submit(sub)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
@@ -331,6 +337,7 @@ def check(totals: Totals, stored: Stored, *, allow_503: bool = False) -> dict[st
             1 for _, key, _ in rows if key not in totals.acknowledged
         ),
         "never answered": totals.gave_up,
+        "not sent (time ran out)": totals.not_sent,
         "without event": stored.without_event,
         "integrity not ok": int(stored.integrity != "ok"),
     }
@@ -371,6 +378,9 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--max-seconds", type=float, default=1200, help="stop sending after this long"
+    )
 
 
 def database_url(args: argparse.Namespace, instance: Path) -> str:
