@@ -11,7 +11,10 @@
   ≥ 0.5 is 1, below is 0, a category not given is left out (NaN); a label with only a toxicity
   value below 0.5 labels all three 0, one at or above 0.5 is not used (which category is unknown).
 
-Decision rows weigh ``BASE_WEIGHT`` (our news corpus's weight: these are news comments too).
+Decision rows weigh ``BASE_WEIGHT`` (our news corpus's weight: these are news comments too), up
+to ``FULL_WEIGHT_ROWS`` of them; past that every row is scaled down by ``FULL_WEIGHT_ROWS / n``, so
+a busy site's decisions together weigh at most what 1,000 news rows do and cannot drown the
+bundled data (with 16,000 decisions at full weight the reference AUCs fell by up to 0.04).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .training import DATASET_WEIGHTS
 
 BASE_WEIGHT = DATASET_WEIGHTS["news"]
 OVERTURN_WEIGHT = 3.0
+FULL_WEIGHT_ROWS = 1000
 NAN = float("nan")
 REASON_CATEGORY = {"obscene": "obscene", "personal attack": "personal", "derogatory": "derogatory"}
 UNUSED_REASONS = ("spam", "off-topic", "other")
@@ -124,9 +128,9 @@ def as_training_set(rows: list[Decided], name: str) -> tuple[LabelledSet, np.nda
     """The rows as ``training.train``'s ``extra``: a labelled set and its weights."""
     labels = np.array([r.labels for r in rows], dtype=float).reshape(-1, len(CATEGORIES))
     meta = {"source": [r.source for r in rows]}
-    return LabelledSet(name, [r.text for r in rows], labels, meta), np.array(
-        [r.weight for r in rows], dtype=float
-    )
+    scale = min(1.0, FULL_WEIGHT_ROWS / max(1, len(rows)))
+    weights = np.array([r.weight for r in rows], dtype=float) * scale
+    return LabelledSet(name, [r.text for r in rows], labels, meta), weights
 
 
 def split_recent(rows: list[Decided], share: float, minimum: int) -> tuple[list[Decided],
