@@ -123,7 +123,10 @@ class ModelRegistry:
             return self._base
         entry = self._loaded.get(key)
         if entry is not None:
-            self._loaded.move_to_end(key)
+            try:
+                self._loaded.move_to_end(key)
+            except KeyError:  # evicted by a loading thread just now: still fine to serve
+                pass
             self._last[site_id] = key
             return entry
         return self._load(site_id, key)
