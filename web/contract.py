@@ -4,7 +4,7 @@ pydantic's JSON schemas say what the models parse; the service checks a few thin
 scored text must not be blank and has at most ``MODERATION_MAX_LENGTH`` characters, an author's
 name is trimmed before its length counts, a comment's ``url`` is http(s), the honeypot must stay
 blank, Perspective attributes and languages are the ones we score, ``text`` and ``texts`` are
-exclusive). :func:`tighten` adds those rules to the generated schemas, so that a request the
+exclusive, and what is stored holds no NUL character, which PostgreSQL cannot store). :func:`tighten` adds those rules to the generated schemas, so that a request the
 document calls valid is accepted and one it calls invalid is refused (schemathesis checks both
 ways). Character classes are spelled out rather than written ``\\s``: regex engines disagree about
 which characters ``\\s`` covers, and the document must mean the same thing to all of them.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+_REF = "#/components/schemas/"
+
 # Unicode White_Space: what the Rust regex engine inside pydantic calls \s (the url pattern).
 WHITE_SPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
@@ -22,6 +24,8 @@ WHITE_SPACE = (
 # What Python's str.strip() removes: White_Space plus the four ASCII separators (blank checks).
 STRIPPED = WHITE_SPACE + "\x1c\x1d\x1e\x1f"
 ANY = "[\\s\\S]"
+NO_NUL = {"not": {"pattern": "\x00"}}
+THREAD_KEY_MAX = 512  # threads.key
 
 
 def not_blank(max_length: int) -> dict[str, Any]:
@@ -56,8 +60,18 @@ def tighten(
     openai_input[1]["items"]["anyOf"][0] = text
     for name in ("AnalyzeRequest", "SuggestRequest"):
         _perspective(schemas[name], attributes, languages)
-    _comment(schemas["CommentDraft"], text, author_max)
+    # suggestscore stores its text as a label: its own entry schema, without NUL.
+    stored_entry = {**schemas["TextEntry"], "title": "StoredTextEntry"}
+    stored_entry["properties"] = {**stored_entry["properties"], "text": {**text, **NO_NUL}}
+    schemas["StoredTextEntry"] = stored_entry
+    schemas["SuggestRequest"]["properties"]["comment"] = {"$ref": _REF + "StoredTextEntry"}
+    _comment(schemas["CommentDraft"], {**text, **NO_NUL}, author_max)
     return schemas
+
+
+def thread_key() -> dict[str, Any]:
+    """A thread key a submission can be stored under (the list accepts any string)."""
+    return {"type": "string", "minLength": 1, "maxLength": THREAD_KEY_MAX, **NO_NUL}
 
 
 def _only(present: str, absent: str) -> dict[str, Any]:
@@ -86,6 +100,7 @@ def _perspective(schema: dict[str, Any], attributes: list[str], languages: list[
 def _comment(schema: dict[str, Any], text: dict[str, Any], author_max: int) -> None:
     props = schema["properties"]
     props["text"] = text
-    props["author"] = trimmed(author_max)
-    props["url"]["anyOf"][0]["pattern"] = f"^https?://[^{WHITE_SPACE}]+$"
+    props["author"] = {**trimmed(author_max), **NO_NUL}
+    props["url"]["anyOf"][0].update(pattern=f"^https?://[^{WHITE_SPACE}]+$", **NO_NUL)
+    props["title"]["anyOf"][0].update(NO_NUL)
     props["homepage"]["pattern"] = f"^[{STRIPPED}]*$"  # the honeypot: people leave it blank

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from moderation.comments_service import AUTHOR_MAX, CommentDraft, PageQuery
 from moderation.policy import DEFAULT_MAX_LENGTH
 
-from .contract import tighten
+from .contract import thread_key, tighten
 from .limits import limiter
 from .openai_compat import CATEGORY_NAMES
 from .perspective import ATTRIBUTES, SUPPORTED_LANGUAGES
@@ -181,10 +181,9 @@ def _moderation_paths() -> dict[str, Any]:
 
 
 def _comment_paths() -> dict[str, Any]:
-    params = [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-        for n in ("site", "thread")
-    ]
+    site = {"name": "site", "in": "path", "required": True, "schema": {"type": "string"}}
+    thread = {"name": "thread", "in": "path", "required": True, "schema": {"type": "string"}}
+    stored_thread = {**thread, "schema": thread_key()}
     page = PageQuery.model_json_schema()["properties"]
     page["after"] = {"type": "integer", "minimum": 0}  # a number or absent (never "null")
     query = [
@@ -198,10 +197,9 @@ def _comment_paths() -> dict[str, Any]:
     outcome = {"application/json": {"schema": _ref("CommentOutcome")}}
     return {
         "/api/v1/sites/{site}/threads/{thread}/comments": {
-            "parameters": params,
             "get": {
                 "summary": "Published comments, oldest first, paginated",
-                "parameters": query,
+                "parameters": [site, thread, *query],
                 "responses": {
                     "200": _json(listing),
                     "404": {"description": "no such site", **_json(_ref("Error"))},
@@ -210,6 +208,7 @@ def _comment_paths() -> dict[str, Any]:
             },
             "post": {
                 "summary": "Submit a comment (stored with its verdict whatever the outcome)",
+                "parameters": [site, stored_thread],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": _ref("CommentDraft")}},
