@@ -137,6 +137,27 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Re-score pending comments with the model serving each site now (decides nothing)."""
+    from .rescore import rescore_pending
+    from .retraining import Retrainer, site_overrides
+    from .scorer import load_scorer
+    from .settings import Settings
+    from .storage import sites, transaction
+
+    settings = Settings.from_env()
+    sessions = _migrated_sessions()
+    retrainer = Retrainer.from_settings(settings, sessions)
+    with transaction(sessions) as session:
+        targets = [sites.get_site(session, args.site)] if args.site else sites.list_sites(session)
+        for site in targets:
+            serving = retrainer.serving(session, site.id)
+            scorer = load_scorer(serving.directory, max_length=settings.max_length)
+            count = rescore_pending(session, site, scorer.for_site(**site_overrides(site)))
+            print(f"{site.slug}: re-scored {count} pending comment(s) with {serving.version}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run an RQ worker for retrain jobs (needs MODERATION_REDIS_URL)."""
     from .jobs import work
@@ -255,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version", help="a listed version, or 'bundled' / 'global' to fall back")
     p.add_argument("--site", default=None, help="the scope to fall back (with bundled/global)")
     p.set_defaults(handler=cmd_rollback)
+
+    p = sub.add_parser("rescore", help="re-score the pending queue with the serving model")
+    p.add_argument("--site", default=None, help="default: every site")
+    p.set_defaults(handler=cmd_rescore)
 
     p = sub.add_parser("worker", help="run retrain jobs from the RQ queue (MODERATION_REDIS_URL)")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")

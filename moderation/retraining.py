@@ -103,7 +103,7 @@ class Retrainer:
             site_id = retrain_jobs.get_job(s, job_id).site_id
             site = s.get(Site, site_id) if site_id is not None else None
             scope = site.slug if site is not None else "global"
-            overrides = _site_overrides(site)
+            overrides = site_overrides(site)
             rows = decisions.collect(s, site_id)
             serving = self.serving(s, site_id)
         if len(rows) < MIN_DECISIONS:
@@ -218,7 +218,7 @@ class Retrainer:
                 log.warning("retrain job %s: heartbeat failed", job_id, exc_info=True)
 
 
-def _site_overrides(site: Site | None) -> dict[str, Any]:
+def site_overrides(site: Site | None) -> dict[str, Any]:
     """The site's word lists and thresholds (applied to both models in the gate)."""
     if site is None:
         return {}

@@ -345,3 +345,15 @@ def test_sidecar_of_a_registered_version_names_it(sessionmaker, base_model):  # 
         row = _register(s, base_model, "global-v9")
     assert row.sidecar["version"] == "global-v9"
     assert json.loads(json.dumps(row.sidecar))["sha256"] == row.sha256
+
+
+def test_rescore_command_uses_the_serving_version(env, sessionmaker, base_model, capsys):  # noqa: F811
+    from moderation.storage.schema import Comment
+
+    with transaction(sessionmaker) as s:
+        _, _, ids = _seed(s, [("you absolute clown", "review")])
+        model_versions.activate(s, _register(s, base_model, "global-v1"))
+    assert cli.main(["rescore", "--site", "news"]) == 0
+    assert "news: re-scored 1 pending comment(s) with global-v1" in capsys.readouterr().out
+    with sessionmaker() as s:
+        assert s.get(Comment, ids[0]).model_version == "global-v1"

@@ -120,3 +120,20 @@ def test_retrain_with_too_few_decisions_fails_and_keeps_the_model(app):
                data={"site": "default", "csrf_token": csrf_token(admin, "/dashboard/models")})
     job = _wait_for_job(admin, app)
     assert job["status"] == "failed" and "too few decisions" in job["message"]
+
+
+def test_rescore_button_rescores_the_pending_queue(app):
+    from moderation.storage.schema import Comment
+
+    from ..dashboard_support import seed
+
+    pending = seed(app, "You absolute clown, read the article first.")
+    admin = app.test_client()
+    login(admin, "boss")
+    done = admin.post("/dashboard/models/rescore", follow_redirects=True,
+                      data={"site": "default", "csrf_token": csrf_token(admin, "/dashboard/models")})
+    assert "re-scored pending comments: default: 1 with" in done.get_data(as_text=True)
+    with app.app_context():
+        comment = db.get_session().get(Comment, pending)
+        assert comment.model_version != "fake-1" and comment.status == "pending"
+        assert comment.scores["personal"] != 0.5

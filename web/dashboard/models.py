@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from moderation import jobs
 from moderation.classifier import read_sidecar
 from moderation.errors import ModelRefused
+from moderation.rescore import rescore_pending
 from moderation.storage import (
     JobStatus,
     ModelVersion,
@@ -39,6 +40,7 @@ from moderation.storage.errors import InvalidData
 
 from .. import db
 from .auth import admin_required, the_moderator
+from .settings import _site_scorer
 
 bp = Blueprint("dashboard_models", __name__)
 FALLBACK = "bundled"
@@ -108,6 +110,22 @@ def activate() -> Response:
                                               (FALLBACK, _bundled()))
         except InvalidData as exc:
             abort(404, str(exc))
+    return redirect(url_for(".models_page", site=slug, message=message))
+
+
+@bp.post("/models/rescore")
+@admin_required
+def rescore() -> Response:
+    """Re-score the pending queue of the scope's sites with the model serving each now."""
+    slug = request.form.get("site") or None
+    done = []
+    with db.write() as session:
+        site = _scope(session, slug)
+        for target in [site] if site else sites.list_sites(session):
+            scorer = _site_scorer(target)
+            count = rescore_pending(session, target, scorer)
+            done.append(f"{target.slug}: {count} with {scorer.model_version}")
+    message = "re-scored pending comments: " + "; ".join(done)
     return redirect(url_for(".models_page", site=slug, message=message))
 
 
