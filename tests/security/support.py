@@ -17,12 +17,15 @@ EXAMPLE_ARGS = {
     "slug": "default",
     "key_id": "1",
     "filename": "dashboard/dashboard.css",
+    "version": "news-2026.11.2",
+    "job_id": "1",
 }
+UNKNOWN_ARG = "x"  # a variable a new route brings: the route still gets requested and classified
 
 
 def example_path(rule: Rule) -> str:
     """The rule's path with an example value for each variable."""
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: EXAMPLE_ARGS[m[1]], rule.rule)
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: EXAMPLE_ARGS.get(m[1], UNKNOWN_ARG), rule.rule)
 
 
 def routes(app: Flask) -> Iterator[tuple[str, str, str]]:
