@@ -75,7 +75,7 @@ def decide(current_site: Mapping[str, Any], candidate_site: Mapping[str, Any],
     better = _key(candidate_site) > _key(current_site)
     reasons.append(
         f"site slice: agreement {candidate_site['agreement']} vs {current_site['agreement']}, "
-        f"AUC {candidate_site['auc']} vs {current_site['auc']}: "
+        f"AUC {_na(candidate_site['auc'])} vs {_na(current_site['auc'])}: "
         + ("better" if better else "not better")
     )
     worse = []
@@ -86,6 +86,10 @@ def decide(current_site: Mapping[str, Any], candidate_site: Mapping[str, Any],
         reasons.append(f"reference {name}: AUC {after} vs {before} "
                        f"({'beyond' if name in worse else 'within'} −{tolerance})")
     return better and not worse, reasons
+
+
+def _na(value: float | None) -> str:
+    return "n/a (one class)" if value is None else str(value)
 
 
 def _key(site: Mapping[str, Any]) -> tuple[float, float]:
