@@ -15,7 +15,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
 
-from .fields import Text, encodable
+from .fields import MAX_ID, Text, encodable
 from .policy import Decision, Verdict
 from .storage import Comment, CommentStatus, Site
 from .storage import comments as comment_store
@@ -62,7 +62,7 @@ class PageQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    after: Annotated[int, Field(ge=0)] | None = None
+    after: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
     limit: Annotated[int, Field(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+MAX_ID = 2**63 - 1  # the largest row id SQLite and a PostgreSQL BIGINT hold; past it, a query fails
+
 from pydantic import AfterValidator
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel
 
 from moderation.comments_service import AUTHOR_MAX, CommentDraft, PageQuery
+from moderation.fields import MAX_ID
 from moderation.policy import DEFAULT_MAX_LENGTH
 
 from .contract import thread_key, tighten
@@ -185,7 +186,7 @@ def _comment_paths() -> dict[str, Any]:
     thread = {"name": "thread", "in": "path", "required": True, "schema": {"type": "string"}}
     stored_thread = {**thread, "schema": thread_key()}
     page = PageQuery.model_json_schema()["properties"]
-    page["after"] = {"type": "integer", "minimum": 0}  # a number or absent (never "null")
+    page["after"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}  # absent, never "null"
     query = [
         {"name": name, "in": "query", "required": False, "schema": schema}
         for name, schema in page.items()

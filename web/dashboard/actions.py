@@ -18,6 +18,7 @@ from moderation.storage import Actor, CommentStatus
 from moderation.storage.errors import InvalidData
 
 from .. import db
+from . import common
 from .auth import the_moderator
 from .common import base_thresholds, parse_query, remember_undo
 
@@ -47,7 +48,7 @@ def decide_form() -> Response:
 def decide_json() -> Response:
     """``{"ids": [...], "action": "approve"|"reject", "reason": ...}`` → the events written."""
     body = request.get_json(silent=True) or {}
-    ids = [int(i) for i in body.get("ids", []) if str(i).isdigit()]
+    ids = common.ids(body.get("ids", []))
     action = _action(body.get("action"))
     with db.write() as session:
         events = review.apply(
@@ -61,7 +62,7 @@ def decide_json() -> Response:
 @login_required
 def undo_form() -> Response:
     """Revert the moderator's last action (if still within the undo window)."""
-    ids = [int(i) for i in request.form.getlist("events") if i.isdigit()]
+    ids = common.ids(request.form.getlist("events"))
     with db.write() as session:
         review.undo(session, ids, Actor.moderator(the_moderator()))
     remember_undo([])
@@ -73,7 +74,7 @@ def undo_form() -> Response:
 def undo_json() -> Response:
     """``{"events": [...]}`` → the reverting events."""
     body = request.get_json(silent=True) or {}
-    ids = [int(i) for i in body.get("events", []) if str(i).isdigit()]
+    ids = common.ids(body.get("events", []))
     with db.write() as session:
         events = review.undo(session, ids, Actor.moderator(the_moderator()))
         reverted = [e.id for e in events]
@@ -85,14 +86,14 @@ def _form_choice(form: Any) -> tuple[review.Action, list[int], str | None]:
     one = form.get("one", "")
     if one:
         verb, _, cid = one.partition(":")
-        if not cid.isdigit():
+        if not common.ids([cid]):
             raise InvalidData("bad comment id")
-        return _action(verb), [int(cid)], form.get(f"reason-{cid}") or None
+        return _action(verb), common.ids([cid]), form.get(f"reason-{cid}") or None
     action = _action(form.get("action"))
     if form.get("scope") == "all":
         ids = _all_matching(form)
     else:
-        ids = [int(i) for i in form.getlist("ids") if i.isdigit()]
+        ids = common.ids(form.getlist("ids"))
     return action, ids, form.get("reason") or None
 
 

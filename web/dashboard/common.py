@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import request, session
 
 from moderation import queue
+from moderation.fields import MAX_ID
 from moderation.policy import Policy, Thresholds
 from moderation.review import UNDO_SECONDS
 from moderation.storage import CommentStatus
@@ -26,29 +27,38 @@ def base_thresholds() -> Mapping[str, Thresholds]:
     return {str(k): v for k, v in base_policy().thresholds.items()}
 
 
-def parse_query(status: CommentStatus, args: Mapping[str, Any], default: queue.Order) -> queue.Query:
+def parse_query(
+    status: CommentStatus, args: Mapping[str, Any], default: queue.Order
+) -> queue.Query:
     """A queue query from request arguments; unknown values are ignored, not errors."""
     return queue.Query(
         status=status,
         site=args.get("site") or None,
-        thread=_int(args.get("thread")),
+        thread=number(args.get("thread")),
         category=args.get("category") if args.get("category") in _CATEGORIES else None,
         reason=_enum(queue.ReasonKind, args.get("rule")),
         search=str(args.get("q") or ""),
         order=_enum(queue.Order, args.get("order")) or default,
-        page=_int(args.get("page")) or 1,
-        per_page=_int(args.get("per_page")) or queue.PER_PAGE,
+        page=number(args.get("page")) or 1,
+        per_page=number(args.get("per_page")) or queue.PER_PAGE,
     )
 
 
 _CATEGORIES = ("obscene", "personal", "derogatory")
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+def number(value: Any) -> int | None:
+    """A whole number a query can use, or None (never a 500 for "²" or 30 nines)."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.lstrip("-").isdigit()):
         return None
+    whole = int(text)
+    return whole if abs(whole) <= MAX_ID else None
+
+
+def ids(values: Iterable[Any]) -> list[int]:
+    """The valid row ids among ``values`` (numbers or digit strings); the rest are dropped."""
+    return [n for n in map(number, values) if n is not None and n >= 0]
 
 
 def _enum(cls: Any, value: Any) -> Any:

@@ -8,6 +8,7 @@ from flask_login import login_required
 from moderation import review
 
 from .. import db
+from . import common
 
 bp = Blueprint("dashboard_pages", __name__)
 
@@ -16,12 +17,10 @@ bp = Blueprint("dashboard_pages", __name__)
 @login_required
 def audit() -> str:
     """Status changes, newest first; ``?humans=1`` hides the scorer's own decisions."""
-    page = request.args.get("page", "1")
+    page = max(1, common.number(request.args.get("page")) or 1)
     humans = request.args.get("humans") == "1"
-    rows, pages = review.audit_log(
-        db.get_session(), int(page) if page.isdigit() else 1, humans_only=humans
-    )
-    current = min(max(1, int(page) if page.isdigit() else 1), pages)
+    rows, pages = review.audit_log(db.get_session(), page, humans_only=humans)
+    current = min(page, pages)
     return render_template(
         "dashboard/audit.html", rows=rows, page=current, pages=pages, humans=humans
     )

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from moderation import review
 from moderation.categories import CATEGORIES
+from moderation.fields import MAX_ID
 from moderation.policy import Policy, Thresholds
 from moderation.storage import ApiKey, Site, apikeys, sites
 from moderation.storage.errors import InvalidData
@@ -51,8 +52,12 @@ def save_settings(slug: str) -> Any:
         return _page(session, site, form=form, preview=result)
     with db.write() as tx:
         sites.update_site_settings(
-            tx, site, origins=form.origins, thresholds=form.thresholds,
-            deny_words=form.deny, allow_words=form.allow,
+            tx,
+            site,
+            origins=form.origins,
+            thresholds=form.thresholds,
+            deny_words=form.deny,
+            allow_words=form.allow,
         )
     return redirect(url_for(".site_settings", slug=slug, saved=1))
 
@@ -74,7 +79,9 @@ def create_key(slug: str) -> str:
     """Create an API key and show it once, on this response only."""
     with db.write() as session:
         site = sites.get_site(session, slug)
-        _, raw = apikeys.create_api_key(session, site, request.form.get("name", "").strip() or "api")
+        _, raw = apikeys.create_api_key(
+            session, site, request.form.get("name", "").strip() or "api"
+        )
     session = db.get_session()
     return _page(session, sites.get_site(session, slug), new_key=raw)
 
@@ -85,7 +92,7 @@ def revoke_key(slug: str, key_id: int) -> Response:
     """Revoke a key of this site."""
     with db.write() as session:
         site = sites.get_site(session, slug)
-        key = session.get(ApiKey, key_id)
+        key = session.get(ApiKey, key_id) if key_id <= MAX_ID else None
         if key is None or key.site_id != site.id:
             abort(404)
         apikeys.revoke_api_key(session, key)
@@ -139,8 +146,12 @@ def _site_policy(site: Site) -> Any:
 
 def _site_scorer(site: Site) -> Any:
     thresholds = {str(k): v for k, v in sites.site_thresholds(site).items()}
-    return scorer_for_site(site.id, deny=tuple(site.deny_words or ()),
-                           allow=tuple(site.allow_words or ()), thresholds=thresholds or None)
+    return scorer_for_site(
+        site.id,
+        deny=tuple(site.deny_words or ()),
+        allow=tuple(site.allow_words or ()),
+        thresholds=thresholds or None,
+    )
 
 
 def _page(session: Session, site: Site, **extra: Any) -> str:
@@ -167,7 +178,7 @@ def _values(site: Site, current: dict[str, Thresholds]) -> dict[str, str]:
         "deny_words": "\n".join(site.deny_words or []),
         "allow_words": "\n".join(site.allow_words or []),
     }
-    for cat in (site.thresholds or {}):
+    for cat in site.thresholds or {}:
         out[f"review_at-{cat}"] = str(current[cat].review_at)
         out[f"reject_at-{cat}"] = str(current[cat].reject_at)
     return out
