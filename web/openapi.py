@@ -27,6 +27,9 @@ REF = "#/components/schemas/"
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 # Perspective clients send the key as ?key= or in Google's header: either one will do.
 QUERY_KEY: list[dict[str, list[str]]] = [{"queryKey": []}, {"googApiKey": []}]
+# gunicorn refuses a request line over 4094 bytes before the app sees it (512 characters of a
+# thread key can take 6 KB once percent-encoded).
+TOO_LONG_URL = {"description": "request line over the HTTP server's limit (a very long thread key)"}
 
 
 @bp.get("/api/v1/openapi.json")
@@ -205,6 +208,7 @@ def _comment_paths() -> dict[str, Any]:
                     "200": _json(listing),
                     "404": {"description": "no such site", **_json(_ref("Error"))},
                     "422": {"description": "bad after or limit", **_json(_ref("Error"))},
+                    "414": TOO_LONG_URL,
                 },
             },
             "post": {
@@ -229,6 +233,7 @@ def _comment_paths() -> dict[str, Any]:
                         **_json({"anyOf": [_ref("CommentOutcome"), _ref("Error")]}),
                     },
                     "429": {"description": "rate limited; see Retry-After", **_json(_ref("Error"))},
+                    "414": TOO_LONG_URL,
                 },
             },
         }
