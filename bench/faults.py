@@ -73,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-start", default="pg_ctlcluster 15 main start")
     parser.add_argument("--restarts", type=int, default=2, help="restart-postgres: how many")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--redis-start", default="service redis-server start")
+    parser.add_argument(
+        "--redis-start",
+        default=(  # as .ci/run starts it (the init script's Redis runs as a user that cannot save)
+            'redis-server --daemonize yes --bind "127.0.0.1 -::1" --port 6379 --save "" '
+            "--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log"
+        ),
+    )
     parser.add_argument("--down-for", type=float, default=10.0, help="redis-down: seconds down")
     args = parser.parse_args(argv)
     setup, action = MODES[args.mode]
