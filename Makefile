@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench clean
+.PHONY: install run test audit bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(BIN)/python
 test: install
 	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Known vulnerabilities in the installed dependencies (pip-audit); CI runs it before the tests.
+audit: install
+	$(BIN)/python scripts/audit_deps.py
 
 bench: install
 	$(BIN)/python bench/engine.py
