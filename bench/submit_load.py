@@ -72,6 +72,7 @@ class Totals:
     lost_answers: int = 0  # answers thrown away on purpose
     gave_up: int = 0  # submissions never answered within the deadline
     not_sent: int = 0  # submissions left when --max-seconds ran out
+    no_retry_after: int = 0  # 503 answers without a Retry-After header
     answered_at: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, status)
 
     def record(self, status: int, seconds: float) -> None:
@@ -169,6 +170,9 @@ class Client:
             with self.totals.lock:
                 self.totals.acknowledged.setdefault(sub.key, body["id"])
         retry_after = resp.getheader("Retry-After") or "1"
+        if resp.status == 503 and resp.getheader("Retry-After") is None:
+            with self.totals.lock:
+                self.totals.no_retry_after += 1
         return resp.status, body, float(retry_after) if retry_after.isdigit() else 1.0
 
     def throw_away_answer(self, sub: Submission) -> None:
@@ -338,6 +342,7 @@ def check(totals: Totals, stored: Stored, *, allow_503: bool = False) -> dict[st
         ),
         "never answered": totals.gave_up,
         "not sent (time ran out)": totals.not_sent,
+        "503 without Retry-After": totals.no_retry_after,
         "without event": stored.without_event,
         "integrity not ok": int(stored.integrity != "ok"),
     }
