@@ -24,12 +24,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from . import classifier, datasets
+from . import augment, classifier, datasets
 from .categories import CATEGORIES
 from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
 
-VERSION = "news-2026.11.2"
+VERSION = "news-2026.11.3"
 K_FOLDS = 3
 DEV_CORPUS = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
 DATASET_WEIGHTS: dict[str, float] = {
@@ -38,6 +38,7 @@ DATASET_WEIGHTS: dict[str, float] = {
     "jigsaw": 1.0,
     "olid-train": 1.0,
     "news": 12.0,
+    "augmented-news": 6.0,  # group-swapped copies of the news lines (augment.py)
 }
 
 
@@ -62,7 +63,10 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     started = time.perf_counter()
     sets = datasets.public_training_sets(Path(data_dir))
     news_paths = [corpus] if corpus is not None else training_corpus()
-    sets.extend(datasets.load_news(p) for p in news_paths if p.is_file())
+    news = [datasets.load_news(p) for p in news_paths if p.is_file()]
+    sets.extend(news)
+    if news:
+        sets.append(augment.augmented(news, seed=seed))
     sets.extend(s for s, _ in extra)
     if not sets:
         raise FileNotFoundError(f"no training data in {data_dir} and no corpus at {news_paths}")
@@ -135,7 +139,9 @@ def _dev_thresholds(pipelines: dict[str, Pipeline],
 
 
 def _weight(name: str) -> float:
-    return DATASET_WEIGHTS["news"] if name.startswith("news") else DATASET_WEIGHTS.get(name, 1.0)
+    if name in DATASET_WEIGHTS:
+        return DATASET_WEIGHTS[name]
+    return DATASET_WEIGHTS["news"] if name.startswith("news") else 1.0
 
 
 def _fit_heads(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, seed: int) -> list[Any]:
