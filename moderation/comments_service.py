@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from .fields import MAX_ID, Text, encodable
 from .policy import Decision, Verdict
-from .storage import Comment, CommentStatus, Site
+from .storage import Comment, CommentStatus, Site, Thread
 from .storage import comments as comment_store
 from .storage import threads as thread_store
+from .storage._checks import check_text
+from .storage.errors import InvalidData
 
 AUTHOR_MAX = 80
 PAGE_DEFAULT = 50
@@ -105,13 +107,31 @@ def submit(
     The replay check and the scoring use ``reads``; only storing runs in ``write()``'s
     transaction, so SQLite's write lock is held for the inserts and the commit alone.
     """
+    # A replay answers only a request that could itself be stored: a retry that changed the
+    # text to something invalid is refused like any other invalid request.
+    verdict = scorer.score(draft.text)  # raises InvalidText / TextTooLong: nothing stored
+    _check_storable(thread_key, draft)
     if draft.idempotency_key is not None:
         earlier = comment_store.find_by_idempotency_key(reads, site, draft.idempotency_key)
         if earlier is not None:
             return _first_result(earlier)
-    verdict = scorer.score(draft.text)  # raises InvalidText / TextTooLong: nothing stored
     with write() as session:
         return _store(session, site, thread_key, draft, verdict, remote)
+
+
+def _check_storable(thread_key: str, draft: CommentDraft) -> None:
+    """Raise InvalidData for what storage would refuse (empty or over-long key, NUL characters)."""
+    if not thread_key:
+        raise InvalidData("thread key is empty")
+    fields = (
+        (Thread.key, thread_key),
+        (Thread.url, draft.url),
+        (Thread.title, draft.title),
+        (Comment.author, draft.author),
+        (Comment.text, draft.text),
+    )
+    for column, value in fields:
+        check_text(column, value)
 
 
 def _store(

@@ -68,3 +68,18 @@ def test_the_served_document_is_the_one_tested(api: Api) -> None:
 def test_every_operation_keeps_its_contract(case: Any, api: Api) -> None:
     headers = {"Authorization": f"Bearer {api.key}", "X-Goog-Api-Key": api.key}
     case.call_and_validate(base_url=api.url, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("thread", "text"),
+    [("t" * 513, "Fair point."), ("t", "   "), ("t", "nul \x00 inside"), ("t", "x" * 5001)],
+)
+def test_a_replay_never_accepts_what_a_first_request_could_not(
+    make: Any, thread: str, text: str
+) -> None:
+    client = make().test_client()
+    first = {"author": "Ann", "text": "Fair point.", "idempotency_key": "retry-key-0001"}
+    assert client.post("/api/v1/sites/default/threads/t/comments", json=first).status_code == 201
+    retry = {**first, "text": text}
+    response = client.post(f"/api/v1/sites/default/threads/{thread}/comments", json=retry)
+    assert response.status_code in (400, 413)
