@@ -8,7 +8,8 @@ API key, and runs ``schemathesis run`` on ``/api/v1/openapi.json`` with ``--chec
 ``Authorization: Bearer`` and ``X-Goog-Api-Key`` (both documented in the OpenAPI document), so
 every operation is exercised past authentication; schemathesis's ``ignored_auth`` check removes
 them to prove they are needed. Rate limits are set high enough never to trigger. Exits with
-schemathesis's status: 0 means no failure. The JUnit report lands in ``bench/out/``.
+schemathesis's status: 0 means no failure; prints the cases run per operation. The JUnit and
+NDJSON reports land in ``bench/out/``.
 
 The fast version of the same run is ``tests/security/test_api_contract.py`` (in-process, 50 cases
 per operation).
@@ -17,6 +18,7 @@ per operation).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CONFIG = REPO / "bench" / "schemathesis.toml"
+OUT = REPO / "bench" / "out"
 PORT = 18093
 HIGH = "1000000/minute"
 
@@ -68,7 +71,7 @@ def api_key(env: dict[str, str]) -> str:
 
 
 def schemathesis(base: str, key: str, args: argparse.Namespace) -> list[str]:
-    out = REPO / "bench" / "out"
+    out = OUT
     out.mkdir(parents=True, exist_ok=True)
     command = [
         str(BIN / "schemathesis"),
@@ -91,14 +94,27 @@ def schemathesis(base: str, key: str, args: argparse.Namespace) -> list[str]:
         "--suppress-health-check",
         "too_slow",
         "--report",
-        "junit",
+        "junit,ndjson",
         "--report-junit-path",
         str(out / "schemathesis.xml"),
+        "--report-ndjson-path",
+        str(out / "schemathesis.ndjson"),
         "--no-color",
     ]
     if args.seed is not None:
         command += ["--seed", str(args.seed)]
     return command
+
+
+def cases_per_operation(ndjson: Path) -> dict[str, int]:
+    """Test cases run per operation, all phases, from schemathesis's event report."""
+    counts: dict[str, int] = {}
+    for line in ndjson.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line).get("ScenarioFinished")
+        if event:
+            label = event["recorder"]["label"]
+            counts[label] = counts.get(label, 0) + len(event["recorder"].get("cases", ()))
+    return counts
 
 
 def main() -> int:
@@ -118,6 +134,8 @@ def main() -> int:
             started = time.monotonic()
             status = subprocess.run(schemathesis(base, key, args), check=False, env=env).returncode
             print(f"schemathesis exit status {status} in {time.monotonic() - started:.0f} s")
+            for label, count in sorted(cases_per_operation(OUT / "schemathesis.ndjson").items()):
+                print(f"{count:>7,} cases  {label}")
             return status
         finally:
             server.terminate()
