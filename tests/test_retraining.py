@@ -110,12 +110,13 @@ def test_collect_uses_the_latest_human_decision_and_weighs_overturns(sessionmake
     assert rows["a suggested insult"].source == "suggestscore"
 
 
-def test_many_decisions_together_weigh_at_most_a_thousand_full_rows():
+def test_many_decisions_together_weigh_at_most_a_few_hundred_full_rows():
     now = utcnow()
     few = [decisions.Decided("t", (0.0, 0.0, 0.0), 12.0, now, "decision")] * 50
     many = [decisions.Decided("t", (0.0, 0.0, 0.0), 12.0, now, "decision")] * 4000
     assert (decisions.as_training_set(few, "s")[1] == 12.0).all()
-    assert decisions.as_training_set(many, "s")[1].sum() == pytest.approx(12.0 * 1000)
+    assert decisions.as_training_set(many, "s")[1].sum() == pytest.approx(
+        12.0 * decisions.FULL_WEIGHT_ROWS)
 
 
 def test_the_most_recent_decisions_are_held_out():
