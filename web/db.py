@@ -112,7 +112,9 @@ def ping() -> None:
 
 def unavailable(exc: Exception) -> Response:
     """503 with ``Retry-After`` when the database cannot answer (never a 500)."""
-    log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+    cause = getattr(exc, "orig", None) or exc  # the driver's error: no SQL, no parameters
+    first_line = (str(cause).splitlines() or [""])[0][:200]
+    log.warning("database unavailable: %s: %s", type(cause).__name__, first_line)
     g.db_retry_after = str(RETRY_AFTER_SECONDS)
     return error_response(
         503,
