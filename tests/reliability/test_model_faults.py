@@ -16,8 +16,6 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,8 +29,9 @@ from moderation.storage import apikeys, model_versions, sites
 from moderation.storage.schema import ModelStatus
 from web import db
 
-from ..test_cli_service import free_port, get, wait_ready
+from ..test_cli_service import get, wait_ready
 from ..widget_support import dispose, make_app
+from .serving import serve
 
 BUNDLED = Path(__file__).resolve().parents[2] / "models"
 CALM = "Thanks for the clear reporting on the ferry timetable."
@@ -154,23 +153,13 @@ def test_a_bad_model_at_start_serves_degraded(db_url, tmp_path, fault, reason):
 
 def test_moderation_serve_starts_and_stays_up_on_a_truncated_model(db_url, tmp_path):
     model = model_dir_with(tmp_path, "truncated")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "MODERATION_DATABASE_URL": db_url,
         "MODERATION_INSTANCE_DIR": str(tmp_path),
         "MODERATION_MODEL_DIR": str(model),
     }
-    cmd = [
-        str(Path(sys.executable).parent / "moderation"),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    base, proc = serve(env, workers=2)
     try:
         ready = wait_ready(base, proc)
         assert ready["model"]["degraded"] is True and "truncated" in ready["model"]["reason"]

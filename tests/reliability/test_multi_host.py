@@ -15,7 +15,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -41,7 +40,8 @@ from moderation.storage.migrate import upgrade
 from moderation.storage.schema import ModelStatus
 
 from ..conftest import _pg_database
-from ..test_cli_service import free_port, wait_ready
+from ..test_cli_service import wait_ready
+from .serving import serve
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 BUNDLED = Path(__file__).resolve().parents[2] / "models"
@@ -102,22 +102,8 @@ def cluster(pg_server: URL, redis_up: None, tmp_path_factory) -> Iterator[tuple[
 
 
 def start(env: dict[str, str], instance: Path) -> Host:
-    port = free_port()
-    cmd = [
-        str(Path(sys.executable).parent / "moderation"),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        env={**env, "MODERATION_INSTANCE_DIR": str(instance)},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return Host(f"http://127.0.0.1:{port}", instance, proc)
+    base, proc = serve({**env, "MODERATION_INSTANCE_DIR": str(instance)}, workers=1)
+    return Host(base, instance, proc)
 
 
 def seed(db_url: str) -> None:
