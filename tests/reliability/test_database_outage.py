@@ -22,6 +22,7 @@ from ..widget_support import dispose, make_app
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
 PATH = "/api/v1/sites/default/threads/outage/comments"
 APP_NAME = f"outage-test-{os.getpid()}"
+FAKE_KEY = "mod_" + "a" * 40  # well-formed, so checking it needs the database
 
 
 @pytest.fixture
@@ -50,12 +51,23 @@ def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path):
         client.post(
             "/api/v1/moderate",
             json={"text": "hi"},
-            headers={"Authorization": "Bearer mod_" + "a" * 40},
+            headers={"Authorization": "Bearer " + FAKE_KEY},
         ),
     ):
         assert resp.status_code == 503, resp.get_data(as_text=True)
         assert resp.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
         assert resp.get_json()["error"] == "database_unavailable"
+    key = {"Authorization": "Bearer " + FAKE_KEY}
+    perspective = client.post(
+        f"/v1alpha1/comments:analyze?key={FAKE_KEY}",
+        json={"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}},
+    )
+    assert perspective.status_code == 503 and perspective.headers["Retry-After"]
+    assert perspective.get_json()["error"]["status"] == "UNAVAILABLE"
+    openai = client.post("/v1/moderations", json={"input": "hi"}, headers=key)
+    assert openai.status_code == 503 and openai.headers["Retry-After"]
+    page = client.get("/dashboard/login")  # an HTML page that needs no database still works
+    assert page.status_code == 200
 
 
 def make_app_without_database(tmp_path):
