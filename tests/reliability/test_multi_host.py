@@ -4,8 +4,8 @@ Two ``moderation serve`` processes on different ports stand for two machines beh
 balancer (each with its own instance directory, so nothing is shared through the disk), with
 the same ``MODERATION_SECRET_KEY``, database and Redis. One reader's submissions alternate
 between them and meet one rate limit; a comment submitted on A is in B's review queue, a
-moderator logged in on A decides on B, and A shows the decision; a model promoted in the
-database is picked up by both. docs/DEPLOY.md describes the setup.
+moderator logged in on A decides on B, and A shows the decision; a model promoted on A's
+dashboard is picked up by both. docs/DEPLOY.md describes the setup.
 """
 
 from __future__ import annotations
@@ -107,11 +107,11 @@ def start(env: dict[str, str], instance: Path) -> Host:
 
 
 def seed(db_url: str) -> None:
-    """A site that holds every comment for review, and a moderator."""
+    """A site that holds every comment for review, and an admin (who may also promote models)."""
     engine = make_engine(db_url)
     with transaction(session_factory(engine)) as session:
         sites.create_site(session, SITE, "Multi", thresholds=HOLD_EVERYTHING)
-        moderators.create_moderator(session, MODERATOR, PASSWORD, Role.MODERATOR)
+        moderators.create_moderator(session, MODERATOR, PASSWORD, Role.ADMIN)
     engine.dispose()
 
 
@@ -200,22 +200,19 @@ def test_queue_and_decisions_are_the_same_on_both_hosts(cluster):
     assert status == 200 and card not in queue_on_a
 
 
-def test_a_promoted_model_is_picked_up_by_every_host(cluster):
+def test_a_model_promoted_on_one_host_is_picked_up_by_every_host(cluster):
+    """A candidate version (what ``moderation retrain`` stores; training itself is too slow for
+    the normal run) is activated by an admin on host A's dashboard; A and B both serve it."""
     a, b, db_url = cluster
     version = f"promoted-{uuid.uuid4().hex[:6]}"
-    sidecar = {**json.loads((BUNDLED / "moderation.json").read_text()), "version": version}
-    engine = make_engine(db_url)
-    with transaction(session_factory(engine)) as session:
-        row = model_versions.add_version(
-            session,
-            version,
-            None,
-            (BUNDLED / "moderation.skops").read_bytes(),
-            sidecar,
-            status=ModelStatus.CANDIDATE,
-        )
-        model_versions.activate(session, row)
-    engine.dispose()
+    store_candidate(db_url, version)
+    browser = Browser()
+    browser.login(a.base)
+    form = {"version": version, "site": "", "csrf_token": browser.token(f"{a.base}/dashboard/")}
+    status, page = browser.request(
+        f"{a.base}/dashboard/models/activate", urllib.parse.urlencode(form).encode()
+    )
+    assert status == 200 and f"activated {version}" in page
     promoted = time.monotonic()
     for host in (a, b):
         deadline = promoted + 30
@@ -225,6 +222,18 @@ def test_a_promoted_model_is_picked_up_by_every_host(cluster):
         cached = host.instance / "models" / version / "moderation.skops"
         assert cached.is_file()  # written from the database: the hosts share no disk
         print(f"{host.base} serves {version} {time.monotonic() - promoted:.1f} s after promotion")
+
+
+def store_candidate(db_url: str, version: str) -> None:
+    """The bundled model stored as a candidate version named ``version``."""
+    sidecar = {**json.loads((BUNDLED / "moderation.json").read_text()), "version": version}
+    artifact = (BUNDLED / "moderation.skops").read_bytes()
+    engine = make_engine(db_url)
+    with transaction(session_factory(engine)) as session:
+        model_versions.add_version(
+            session, version, None, artifact, sidecar, status=ModelStatus.CANDIDATE
+        )
+    engine.dispose()
 
 
 def readyz_version(host: Host) -> str | None:
