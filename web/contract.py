@@ -24,19 +24,27 @@ WHITE_SPACE = (
 # What Python's str.strip() removes: White_Space plus the four ASCII separators (blank checks).
 STRIPPED = WHITE_SPACE + "\x1c\x1d\x1e\x1f"
 ANY = "[\\s\\S]"
-NO_NUL = {"not": {"pattern": "\x00"}}
+NUL = "\\x00"  # stored text never holds it (PostgreSQL cannot): excluded inside the patterns
 THREAD_KEY_MAX = 512  # threads.key
 
 
-def not_blank(max_length: int) -> dict[str, Any]:
+def not_blank(max_length: int, *, stored: bool = False) -> dict[str, Any]:
     """A text the scorer accepts: some character that is not space, at most ``max_length``."""
-    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": f"[^{STRIPPED}]"}
+    pattern = f"^[^{NUL}]*[^{NUL}{STRIPPED}][^{NUL}]*$" if stored else f"[^{STRIPPED}]"
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern}
 
 
 def trimmed(max_length: int) -> dict[str, Any]:
-    """A string whose trimmed length is 1 to ``max_length`` (surrounding space is dropped)."""
-    body = f"[^{STRIPPED}]({ANY}{{0,{max_length - 2}}}[^{STRIPPED}])?"
+    """A stored string whose trimmed length is 1 to ``max_length`` (surrounding space dropped)."""
+    edge = f"[^{NUL}{STRIPPED}]"
+    body = f"{edge}([^{NUL}]{{0,{max_length - 2}}}{edge})?"
     return {"type": "string", "pattern": f"^[{STRIPPED}]*{body}[{STRIPPED}]*$"}
+
+
+def no_nul(max_length: int, min_length: int = 0) -> dict[str, Any]:
+    """A stored string of ``min_length`` to ``max_length`` characters."""
+    pattern = f"^[^{NUL}]*$"
+    return {"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": pattern}
 
 
 def tighten(
@@ -62,16 +70,17 @@ def tighten(
         _perspective(schemas[name], attributes, languages)
     # suggestscore stores its text as a label: its own entry schema, without NUL.
     stored_entry = {**schemas["TextEntry"], "title": "StoredTextEntry"}
-    stored_entry["properties"] = {**stored_entry["properties"], "text": {**text, **NO_NUL}}
+    stored = not_blank(max_length, stored=True)
+    stored_entry["properties"] = {**stored_entry["properties"], "text": stored}
     schemas["StoredTextEntry"] = stored_entry
     schemas["SuggestRequest"]["properties"]["comment"] = {"$ref": _REF + "StoredTextEntry"}
-    _comment(schemas["CommentDraft"], {**text, **NO_NUL}, author_max)
+    _comment(schemas["CommentDraft"], stored, author_max)
     return schemas
 
 
 def thread_key() -> dict[str, Any]:
     """A thread key a submission can be stored under (the list accepts any string)."""
-    return {"type": "string", "minLength": 1, "maxLength": THREAD_KEY_MAX, **NO_NUL}
+    return no_nul(THREAD_KEY_MAX, min_length=1)
 
 
 def _only(present: str, absent: str) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def _perspective(schema: dict[str, Any], attributes: list[str], languages: list[
 def _comment(schema: dict[str, Any], text: dict[str, Any], author_max: int) -> None:
     props = schema["properties"]
     props["text"] = text
-    props["author"] = {**trimmed(author_max), **NO_NUL}
-    props["url"]["anyOf"][0].update(pattern=f"^https?://[^{WHITE_SPACE}]+$", **NO_NUL)
-    props["title"]["anyOf"][0].update(NO_NUL)
+    props["author"] = trimmed(author_max)
+    props["url"]["anyOf"][0]["pattern"] = f"^https?://[^{NUL}{WHITE_SPACE}]+$"
+    props["title"]["anyOf"][0] = no_nul(props["title"]["anyOf"][0]["maxLength"])
     props["homepage"]["pattern"] = f"^[{STRIPPED}]*$"  # the honeypot: people leave it blank
