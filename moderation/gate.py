@@ -8,6 +8,9 @@ Two comparisons, both written into the version's report:
   (share of clean comments it approves), i.e. balanced accuracy of "held" against the humans,
   over the classes present. The candidate must be **strictly better**: higher agreement, or
   equal agreement and a higher ROC AUC of the max category score (when both classes occur).
+* **Thresholds** — the candidate does not keep its parent's thresholds as numbers but as an
+  operating point: ``calibrate`` picks, per category, the scores at which it holds and rejects as
+  many of the bundled news evaluation comments (texts only, no labels) as the parent does.
 * **Reference sets** — the public test splits (with ``MODERATION_DATA_DIR``) and the bundled
   news evaluation sets (``dev_news.jsonl``, ``test_news.jsonl``; always): each set's headline
   AUC (``evaluation.evaluate``). The candidate's
@@ -17,6 +20,7 @@ Two comparisons, both written into the version's report:
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +28,11 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
+from .categories import CATEGORIES
+from .classifier import Classifier
 from .decisions import Decided
-from .evaluation import _mix, evaluate
-from .policy import Decision
+from .evaluation import _mix, engine_inputs, evaluate
+from .policy import Decision, Thresholds
 from .scorer import Scorer
 
 REFERENCE_TOLERANCE = 0.005
@@ -94,6 +100,35 @@ def _na(value: float | None) -> str:
 
 def _key(site: Mapping[str, Any]) -> tuple[float, float]:
     return (site.get("agreement") or 0.0, site.get("auc") or 0.0)
+
+
+def calibrate(current: Classifier, candidate: Classifier, texts: Sequence[str],
+              thresholds: Mapping[str, Thresholds]) -> dict[str, list[float]]:
+    """The candidate's thresholds: per category, the scores at which it holds and rejects as many
+    of ``texts`` as the current model does at ``thresholds``. Carries the operating point over when
+    retraining shifts the scores; reads the texts only, never their labels."""
+    inputs, _ = engine_inputs(texts)
+    now, new = current.predict_proba(inputs), candidate.predict_proba(inputs)
+    out: dict[str, list[float]] = {}
+    for ci, cat in enumerate(CATEGORIES):
+        t = thresholds[str(cat)]
+        review = _same_share(now[:, ci], new[:, ci], t.review_at)
+        reject = max(review, _same_share(now[:, ci], new[:, ci], t.reject_at))
+        out[str(cat)] = [_floor4(review), _floor4(reject)]
+    return out
+
+
+def _floor4(x: float) -> float:
+    """Rounded down to 4 places, so the row at the threshold stays flagged."""
+    return math.floor(x * 10_000) / 10_000
+
+
+def _same_share(now: np.ndarray, new: np.ndarray, at: float) -> float:
+    """The score above which ``new`` flags as many rows as ``now`` does at ``at``."""
+    count = int((now >= at).sum())
+    if count == 0:
+        return min(1.0, max(at, float(new.max()) + 1e-4))
+    return float(np.sort(new)[::-1][count - 1])
 
 
 def pr_curve_png(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> bytes:

@@ -7,7 +7,8 @@ foreground, the service's background process, an RQ worker):
    ``MIN_DECISIONS`` → the job fails and the scope keeps its current model (a site: the global);
 2. hold out the most recent ``HELD_OUT_SHARE`` (at least ``MIN_HELD_OUT``) for the gate;
 3. train a candidate on the bundled data (the public sets in ``MODERATION_DATA_DIR`` when set,
-   and the news corpus) plus the remaining decisions, reusing the serving model's thresholds;
+   and the news corpus) plus the remaining decisions, without the out-of-fold threshold search;
+   its thresholds then carry the serving model's operating point over (``gate.calibrate``);
 4. compare it with the serving model (``gate``), store it with its report and PR-curve PNG,
    and activate it when the gate says so.
 
@@ -16,6 +17,7 @@ Progress (0–100 and a message) and a heartbeat go to the job row as it runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -31,6 +33,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import classifier, datasets, decisions, gate, model_store
+from .evaluation import NEWS_EVALUATION
 from .policy import DEFAULT_MAX_LENGTH, Thresholds
 from .scorer import Scorer, load_scorer
 from .storage import model_versions, retrain_jobs, transaction
@@ -149,7 +152,9 @@ class Retrainer:
     def _evaluate(self, work: Path, serving: Serving, held: list[decisions.Decided],
                   train_rows: list[decisions.Decided],
                   overrides: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
-        current = load_scorer(serving.directory, max_length=self.max_length).for_site(**overrides)
+        base = load_scorer(serving.directory, max_length=self.max_length)
+        thresholds = self._calibrate(work, base)
+        current = base.for_site(**overrides)
         candidate = load_scorer(work, max_length=self.max_length).for_site(**overrides)
         site_now, site_new = gate.site_metrics(current, held), gate.site_metrics(candidate, held)
         ref_now, _ = gate.reference_aucs(serving.directory, self.data_dir)
@@ -162,11 +167,30 @@ class Retrainer:
             "sources": _sources(train_rows + held),
             "site": {"current": site_now, "candidate": site_new},
             "reference": {"current": ref_now, "candidate": ref_new},
-            "thresholds": {str(c): [t.review_at, t.reject_at]
-                           for c, t in current.policy.thresholds.items()},
+            "thresholds": thresholds,
+            "parent_thresholds": {str(c): [t.review_at, t.reject_at]
+                                  for c, t in base.policy.thresholds.items()},
             "data_dir": str(self.data_dir) if self.data_dir else None,
         }
         return report, _png(current, candidate, held)
+
+    def _calibrate(self, work: Path, base: Scorer) -> dict[str, list[float]]:
+        """Give the candidate the parent's operating point (``gate.calibrate``): its sidecar's
+        thresholds are rewritten (the sidecar is not covered by the artifact's sha256)."""
+        candidate = classifier.load(work)
+        paths = [datasets.PACKAGE_CORPUS / name for name in NEWS_EVALUATION]
+        texts = [t for path in paths if path.is_file() for t in datasets.load_news(path).texts]
+        assert base.classifier is not None, "a refused parent fails the job before this"
+        parent = {str(c): t for c, t in base.policy.thresholds.items()}
+        thresholds = gate.calibrate(base.classifier, candidate, texts, parent)
+        sidecar = work / f"{classifier.MODEL_NAME}.json"
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        meta["thresholds"] = thresholds
+        meta["threshold_selection"] = {"data": "the parent's operating point carried over: "
+                                       "same held and rejected shares of the news evaluation "
+                                       "comments (texts only)", "parent": base.model_version}
+        sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return thresholds
 
     def _register(self, job_id: int, site_id: int | None, version: str, work: Path,
                   serving: Serving, report: dict[str, Any], png: bytes | None) -> JobStatus:

@@ -358,3 +358,30 @@ def test_rescore_command_uses_the_serving_version(env, sessionmaker, base_model,
     assert "news: re-scored 1 pending comment(s) with global-v1" in capsys.readouterr().out
     with sessionmaker() as s:
         assert s.get(Comment, ids[0]).model_version == "global-v1"
+
+
+class _Fixed:
+    """A stand-in classifier whose scores are a fixed table."""
+
+    def __init__(self, scores):
+        self.scores = np.asarray(scores, dtype=float)
+
+    def predict_proba(self, inputs):
+        assert len(inputs) == len(self.scores)
+        return self.scores
+
+
+def test_calibrate_carries_the_parents_operating_point_over():
+    from moderation.policy import Thresholds
+
+    rng = np.random.default_rng(0)
+    now = rng.uniform(size=(200, 3))
+    texts = [f"comment number {i}" for i in range(200)]
+    parent = {c: Thresholds(0.4, 0.9) for c in ("obscene", "personal", "derogatory")}
+    chosen = gate.calibrate(_Fixed(now), _Fixed(now / 2), texts, parent)
+    for ci, cat in enumerate(("obscene", "personal", "derogatory")):
+        review, reject = chosen[cat]
+        held, rejected = (now[:, ci] >= 0.4).sum(), (now[:, ci] >= 0.9).sum()
+        assert held <= ((now[:, ci] / 2) >= review).sum() <= held + 1
+        assert rejected <= ((now[:, ci] / 2) >= reject).sum() <= rejected + 1
+        assert review <= reject
