@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-restart", default="pg_ctlcluster 15 main restart")
     parser.add_argument("--pg-start", default="pg_ctlcluster 15 main start")
     parser.add_argument("--restarts", type=int, default=2, help="restart-postgres: how many")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument(
         "--redis-start",
         default=(  # as .ci/run starts it (the init script's Redis runs as a user that cannot save)
