@@ -5,11 +5,13 @@ balancer (each with its own instance directory, so nothing is shared through the
 the same ``MODERATION_SECRET_KEY``, database and Redis. One reader's submissions alternate
 between them and meet one rate limit; a comment submitted on A is in B's review queue, a
 moderator logged in on A decides on B, and A shows the decision; a model promoted on A's
-dashboard is picked up by both. docs/DEPLOY.md describes the setup.
+dashboard is picked up by both, and a damaged one promoted on B leaves both up, degraded and
+publishing nothing on their own. docs/DEPLOY.md describes the setup.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -20,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,7 @@ BUNDLED = Path(__file__).resolve().parents[2] / "models"
 PASSWORD = "correct horse battery"
 MODERATOR = f"mod-{uuid.uuid4().hex[:8]}"  # login limits live in the shared Redis: new each run
 SITE = "multi"
+CALM = "Thanks for the clear reporting on the ferry timetable."
 HOLD_EVERYTHING = {
     c: {"review_at": 0.0, "reject_at": 1.0} for c in ("obscene", "personal", "derogatory")
 }
@@ -148,10 +151,10 @@ class Browser:
         assert status == 200
 
 
-def submit(base: str, address: str, thread: str, text: str) -> tuple[int, dict]:
+def submit(base: str, address: str, thread: str, text: str, site: str = SITE) -> tuple[int, dict]:
     body = json.dumps({"author": "Reader", "text": text, "idempotency_key": uuid.uuid4().hex})
     req = urllib.request.Request(
-        f"{base}/api/v1/sites/{SITE}/threads/{thread}/comments",
+        f"{base}/api/v1/sites/{site}/threads/{thread}/comments",
         data=body.encode(),
         headers={"Content-Type": "application/json", "X-Forwarded-For": address},
     )
@@ -205,37 +208,79 @@ def test_a_model_promoted_on_one_host_is_picked_up_by_every_host(cluster):
     the normal run) is activated by an admin on host A's dashboard; A and B both serve it."""
     a, b, db_url = cluster
     version = f"promoted-{uuid.uuid4().hex[:6]}"
-    store_candidate(db_url, version)
-    browser = Browser()
-    browser.login(a.base)
-    form = {"version": version, "site": "", "csrf_token": browser.token(f"{a.base}/dashboard/")}
-    status, page = browser.request(
-        f"{a.base}/dashboard/models/activate", urllib.parse.urlencode(form).encode()
-    )
-    assert status == 200 and f"activated {version}" in page
-    promoted = time.monotonic()
+    store_candidate(db_url, version, *bundled())
+    promoted = activate_on(a, version)
     for host in (a, b):
-        deadline = promoted + 30
-        while readyz_version(host) != version:
-            assert time.monotonic() < deadline, f"{host.base} still serves {readyz_version(host)}"
-            time.sleep(0.2)
+        wait_for(host, lambda model: model.get("version") == version, promoted)
         cached = host.instance / "models" / version / "moderation.skops"
         assert cached.is_file()  # written from the database: the hosts share no disk
         print(f"{host.base} serves {version} {time.monotonic() - promoted:.1f} s after promotion")
 
 
-def store_candidate(db_url: str, version: str) -> None:
-    """The bundled model stored as a candidate version named ``version``."""
-    sidecar = {**json.loads((BUNDLED / "moderation.json").read_text()), "version": version}
-    artifact = (BUNDLED / "moderation.skops").read_bytes()
+def test_a_bad_model_promoted_on_one_host_degrades_every_host_safely(cluster):
+    """A truncated artifact activated on B: both hosts stay up, say degraded, publish nothing
+    on their own; activating a good version on A puts both back."""
+    a, b, db_url = cluster
+    good, bad = (f"{kind}-{uuid.uuid4().hex[:6]}" for kind in ("good", "bad"))
+    artifact, sidecar = bundled()
+    store_candidate(db_url, good, artifact, sidecar)
+    half = artifact[: len(artifact) // 2]
+    store_candidate(db_url, bad, half, {**sidecar, "sha256": hashlib.sha256(half).hexdigest()})
+    promoted = activate_on(b, bad)
+    for host in (a, b):
+        model = wait_for(host, lambda model: model["degraded"], promoted)
+        assert "truncated" in model["reason"]
+        status, body = submit(host.base, fresh_address(), uuid.uuid4().hex, CALM, "default")
+        assert status == 202 and body["status"] == "pending"  # held, never auto-approved
+    promoted = activate_on(a, good)
+    for host in (a, b):
+        wait_for(host, lambda model: model.get("version") == good, promoted)
+
+
+def bundled() -> tuple[bytes, dict]:
+    return (BUNDLED / "moderation.skops").read_bytes(), json.loads(
+        (BUNDLED / "moderation.json").read_text()
+    )
+
+
+def store_candidate(db_url: str, version: str, artifact: bytes, sidecar: dict) -> None:
+    """``artifact`` stored as a candidate version named ``version``."""
     engine = make_engine(db_url)
     with transaction(session_factory(engine)) as session:
         model_versions.add_version(
-            session, version, None, artifact, sidecar, status=ModelStatus.CANDIDATE
+            session,
+            version,
+            None,
+            artifact,
+            {**sidecar, "version": version},
+            status=ModelStatus.CANDIDATE,
         )
     engine.dispose()
 
 
-def readyz_version(host: Host) -> str | None:
+def activate_on(host: Host, version: str) -> float:
+    """An admin activates ``version`` on ``host``'s dashboard; the moment it was done."""
+    browser = Browser()
+    browser.login(host.base)
+    form = {"version": version, "site": "", "csrf_token": browser.token(f"{host.base}/dashboard/")}
+    status, page = browser.request(
+        f"{host.base}/dashboard/models/activate", urllib.parse.urlencode(form).encode()
+    )
+    assert status == 200 and f"activated {version}" in page
+    return time.monotonic()
+
+
+def wait_for(host: Host, ready: Callable[[dict], bool], since: float) -> dict:
+    """Poll the host's ``/readyz`` model state until ``ready`` (30 s at most)."""
+    while True:
+        model = readyz_model(host)
+        if ready(model):
+            return model
+        assert time.monotonic() < since + 30, f"{host.base}: {model}"
+        time.sleep(0.2)
+
+
+def readyz_model(host: Host) -> dict:
     with urllib.request.urlopen(f"{host.base}/readyz", timeout=10) as resp:
-        return json.loads(resp.read())["model"].get("version")
+        model: dict = json.loads(resp.read())["model"]
+        return model
