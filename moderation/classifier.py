@@ -205,22 +205,37 @@ class Classifier:
         self.version = str(meta.get("version", "unknown"))
         self.thresholds = {c: (float(t[0]), float(t[1]))
                            for c, t in meta.get("thresholds", {}).items()}
+        self.calibration = calibration_array(meta.get("calibration"))
         self._fast = FastLinear(self.pipelines)
 
     def predict_proba(self, folded_texts: Sequence[str]) -> np.ndarray:
-        """Probabilities, shape (n, 3), columns in ``CATEGORIES`` order."""
+        """Calibrated probabilities, shape (n, 3), columns in ``CATEGORIES`` order."""
         if len(folded_texts) == 0:
             return np.zeros((0, len(CATEGORIES)))
-        return expit(self._fast.decision([mark(t) for t in folded_texts]))
+        return calibrated(self._fast.decision([mark(t) for t in folded_texts]), self.calibration)
 
     def predict_proba_sklearn(self, folded_texts: Sequence[str]) -> np.ndarray:
         """The same numbers through the scikit-learn pipelines (slow; the reference)."""
         marked = [mark(t) for t in folded_texts]
-        return np.column_stack([self.pipelines[c].predict_proba(marked)[:, 1] for c in CATEGORIES])
+        z = np.column_stack([self.pipelines[c].decision_function(marked) for c in CATEGORIES])
+        return calibrated(z, self.calibration)
 
     def explain(self, folded_text: str, k: int = 3) -> dict[str, list[tuple[str, float]]]:
         """Per category, the k features (phrases of the folded text) that raised the score most."""
         return explain(self._fast, mark(folded_text), k)
+
+
+def calibration_array(raw: Mapping[str, Sequence[float]] | None) -> np.ndarray:
+    """The sidecar's ``calibration`` ({category: [slope, intercept]}) as a (2, 3) array; a model
+    without one keeps its raw probabilities (slope 1, intercept 0)."""
+    raw = raw or {}
+    pairs = [raw.get(str(c), (1.0, 0.0)) for c in CATEGORIES]
+    return np.array([[float(a) for a, _ in pairs], [float(b) for _, b in pairs]])
+
+
+def calibrated(decision: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+    """Platt scaling of the linear models' decision values: expit(slope · z + intercept)."""
+    return np.asarray(expit(decision * calibration[0] + calibration[1]))
 
 
 def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, float]]]:

@@ -7,8 +7,11 @@
    and marked as the scorer does (``prepare``: folded, names masked, marker tokens).
 2. One shared ``FeatureUnion`` fitted on all training texts; per category one logistic regression on
    the rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``).
-3. Thresholds chosen on out-of-fold scores of the news corpus (``K_FOLDS`` refits of the heads),
-   then the heads are refitted on everything and saved with ``classifier.save``.
+3. The heads fitted on everything; their decision values on ``dev_news.jsonl`` (never fitted on)
+   give each category's Platt scaling (``fit_calibration``: scores become news probabilities) and
+   then the policy thresholds (``_dev_thresholds``). ``K_FOLDS`` out-of-fold refits choose the
+   OLID operating point (and the thresholds when there is no dev corpus). Saved with
+   ``classifier.save``; the sidecar carries thresholds and calibration.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from .categories import CATEGORIES
 from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
 
-VERSION = "news-2026.11.3"
+VERSION = "news-2026.11.4"
 K_FOLDS = 3
 DEV_CORPUS = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
 DATASET_WEIGHTS: dict[str, float] = {
@@ -57,8 +60,9 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     write ``out_dir/moderation.{skops,json}``; return the sidecar dict.
 
     ``extra``: more labelled sets, each with its per-row weights (a site's moderator decisions,
-    ``moderation.decisions``). ``thresholds``: reuse these instead of choosing them out-of-fold
-    (a retrained candidate keeps its parent's; saves the K_FOLDS refits). ``version``: the
+    ``moderation.decisions``). ``thresholds``: reuse these instead of choosing them
+    (a retrained candidate keeps its parent's; saves the K_FOLDS refits); the candidate is still
+    calibrated on the dev corpus, so its scores are on its parent's scale. ``version``: the
     sidecar's version string."""
     started = time.perf_counter()
     sets = datasets.public_training_sets(Path(data_dir))
@@ -82,19 +86,23 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     union = classifier.build_features(min_df=2 if len(texts) > 1000 else 1)
     x = union.fit_transform(marked)
     log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
-    choose = thresholds is None
-    if thresholds is None:
-        thresholds, oof_report = _thresholds(x, labels, weights, sets, seed, log)
-    else:
-        oof_report = {}
     pipelines = _fit_pipelines(union, x, labels, weights, seed)
-    selection = f"out-of-fold ({K_FOLDS} folds) scores on the training corpus"
-    if choose and DEV_CORPUS.is_file():
-        thresholds, oof_report["dev"] = _dev_thresholds(pipelines, log)
-        selection = f"scores on {DEV_CORPUS.name} (held out from fitting)"
+    dev = datasets.load_news(DEV_CORPUS) if DEV_CORPUS.is_file() else None
+    dev_z = _decisions(pipelines, dev.texts) if dev is not None else np.zeros((0, 3))
+    calibration = fit_calibration(dev_z, dev.labels) if dev is not None else {}
+    log(f"calibration (Platt, on {DEV_CORPUS.name}): {calibration}")
+    oof_report: dict[str, Any] = {}
+    selection = "given (the parent model's)"
+    if thresholds is None:
+        thresholds, oof_report = _thresholds(x, labels, weights, sets, seed, log, calibration)
+        selection = f"out-of-fold ({K_FOLDS} folds) scores on the training corpus"
+        if dev is not None:
+            thresholds, oof_report["dev"] = _dev_thresholds(dev, dev_z, calibration, log)
+            selection = f"calibrated scores on {DEV_CORPUS.name} (held out from fitting)"
     seconds = time.perf_counter() - started
     meta = {**_meta(sets, news_paths, thresholds, oof_report, seed, seconds, selection),
-            "version": version}
+            "version": version, "calibration": calibration,
+            "calibration_data": f"Platt scaling on {DEV_CORPUS.name}" if calibration else None}
     sidecar = classifier.save(pipelines, Path(out_dir), meta)
     log(f"saved {out_dir}/{classifier.MODEL_NAME}.skops in {seconds:.0f} s")
     return _record_metrics(sidecar, Path(data_dir), log)
@@ -124,15 +132,43 @@ def training_corpus() -> list[Path]:
     return sorted(datasets.PACKAGE_CORPUS.glob("train_news*.jsonl"))
 
 
-def _dev_thresholds(pipelines: dict[str, Pipeline],
+def _decisions(pipelines: dict[str, Pipeline], texts: Sequence[str]) -> np.ndarray:
+    """The linear models' decision values (n, 3) for raw texts, prepared as the scorer does."""
+    x = prepare(texts)
+    return np.column_stack([pipelines[str(c)].decision_function(x) for c in CATEGORIES])
+
+
+def fit_calibration(z: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
+    """Per category, Platt scaling (slope, intercept) of decision values on held-out news comments.
+
+    The heads are fitted on a weighted mix of tweets, talk pages and news lines, so their raw
+    probabilities are not news probabilities (clean news comments scored 0.05–0.15). Scaled on the
+    dev corpus, a score is the share of such news comments that violate the category; it keeps
+    each category's ranking, so AUCs do not change. A category whose fit does not rise with the
+    decision value keeps its raw scale."""
+    from sklearn.linear_model import LogisticRegression
+
+    out: dict[str, list[float]] = {}
+    for c, cat in enumerate(CATEGORIES):
+        y = labels[:, c]
+        rows = ~np.isnan(y)
+        if len(np.unique(y[rows])) < 2:
+            continue
+        fit = LogisticRegression(C=100.0).fit(z[rows, c : c + 1], y[rows].astype(int))
+        slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+        if slope > 0:
+            out[str(cat)] = [round(slope, 6), round(intercept, 6)]
+    return out
+
+
+def _dev_thresholds(dev: datasets.LabelledSet, z: np.ndarray, calibration: dict[str, list[float]],
                     log: Callable[[str], Any]) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Policy thresholds from the fitted model's scores on the dev corpus, which it never saw.
+    """Policy thresholds from the fitted model's calibrated scores on the dev corpus, which it
+    never saw.
 
     Out-of-fold scores of the training corpus flatter the model (its lines share phrasings), so
     thresholds chosen on them were too lenient for new text; the dev corpus is written apart."""
-    dev = datasets.load_news(DEV_CORPUS)
-    x = prepare(dev.texts)
-    scores = np.column_stack([pipelines[str(c)].predict_proba(x)[:, 1] for c in CATEGORIES])
+    scores = classifier.calibrated(z, classifier.calibration_array(calibration))
     chosen, mix = choose_thresholds(scores, dev.labels, severe_hits(dev.texts))
     log(f"thresholds: {chosen}; decision mix on {DEV_CORPUS.name}: {mix}")
     return chosen, dict(mix)
@@ -168,8 +204,8 @@ def _fit_pipelines(union: FeatureUnion, x: sp.csr_matrix, labels: np.ndarray, we
 
 
 def _thresholds(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
-                sets: list[datasets.LabelledSet], seed: int,
-                log: Callable[[str], Any]) -> tuple[dict[str, list[float]], dict[str, Any]]:
+                sets: list[datasets.LabelledSet], seed: int, log: Callable[[str], Any],
+                calibration: dict[str, list[float]]) -> tuple[dict[str, list[float]], dict[str, Any]]:
     """Out-of-fold scores (heads refitted without each fold) on the news rows → policy thresholds,
     and on the OLID training rows → the OLID operating point (``olid_off_at``)."""
     news_rows = np.concatenate([np.full(len(s), s.name.startswith("news")) for s in sets])
@@ -186,8 +222,9 @@ def _thresholds(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
         keep[idx[fold_of == k]] = False
         heads = _fit_heads(x[keep], labels[keep], weights[keep], seed)
         held = x[idx[fold_of == k]]
-        scores[fold_of == k] = np.column_stack([h.predict_proba(held)[:, 1] for h in heads])
+        scores[fold_of == k] = np.column_stack([h.decision_function(held) for h in heads])
         log(f"out-of-fold {k + 1}/{K_FOLDS} done")
+    scores = classifier.calibrated(scores, classifier.calibration_array(calibration))
     news = news_rows[idx]
     news_texts = [t for s in sets if s.name.startswith("news") for t in s.texts]
     chosen, mix = choose_thresholds(scores[news], labels[idx[news]], severe_hits(news_texts))

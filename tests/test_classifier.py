@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skops.io as sio
+from scipy.special import expit
 from sklearn.preprocessing import FunctionTransformer
 
 from moderation import classifier
@@ -78,7 +79,8 @@ def test_predict_proba_shape_and_range(model_dir: Path) -> None:
 
 def test_skops_round_trip_gives_identical_predictions(model_dir: Path, tmp_path: Path) -> None:
     clf = classifier.load(model_dir)
-    classifier.save(clf.pipelines, tmp_path, {"version": clf.version, "thresholds": clf.thresholds})
+    classifier.save(clf.pipelines, tmp_path, {"version": clf.version, "thresholds": clf.thresholds,
+                                              "calibration": clf.meta.get("calibration")})
     again = classifier.load(tmp_path)
     texts = varied_texts(100, seed=2)
     assert np.array_equal(clf.predict_proba(texts), again.predict_proba(texts))
@@ -175,3 +177,24 @@ def test_char_wb_ngrams_match_sklearn(word: str) -> None:
 
     ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False).build_analyzer()
     assert classifier.char_wb_ngrams(word) == ref(word)
+
+
+def test_calibration_is_platt_scaling_and_defaults_to_raw_probabilities() -> None:
+    z = np.array([[-2.0, 0.0, 3.0]])
+    assert np.allclose(classifier.calibrated(z, classifier.calibration_array(None)), expit(z))
+    scaled = classifier.calibration_array({"personal": [2.0, -1.0]})
+    assert np.allclose(classifier.calibrated(z, scaled), expit([[-2.0, -1.0, 3.0]]))
+
+
+def test_calibration_fit_keeps_the_ranking() -> None:
+    from moderation.training import fit_calibration
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=(400, 3)).astype(float)
+    z = labels * 2.0 - 4.0 + rng.normal(0, 1, size=labels.shape)  # raw scores far too low
+    fitted = fit_calibration(z, labels)
+    assert set(fitted) == {"obscene", "personal", "derogatory"}
+    assert all(slope > 0 for slope, _ in fitted.values())
+    probs = classifier.calibrated(z, classifier.calibration_array(fitted))
+    assert 0.4 < probs.mean() < 0.6  # about the positives' share, where expit(z) is near 0.1
+    assert (np.argsort(probs[:, 0]) == np.argsort(z[:, 0])).all()
