@@ -14,7 +14,7 @@ only in ``restart-postgres``, any other 5xx fails the run.
 
 * ``kill-worker``: SIGKILL a random gunicorn worker every ``--every`` seconds during the load.
 * ``restart-postgres``: ``pg_ctlcluster 15 main restart`` (``--pg-restart``) ``--restarts``
-  times during the load; reports how long after PostgreSQL was back the service answered
+  times (3) during the load; reports how long after PostgreSQL was back the service answered
   again (``/readyz`` 200, and the first accepted submission): must be ≤ 5 s.
 * ``redis-down``: the service with ``MODERATION_REDIS_URL``; a probe address counts how many
   submissions pass before its first 429 with Redis up (the limit, 10/minute by default) and down
@@ -62,7 +62,8 @@ class Fault:
     back_at: list[float] = field(default_factory=list)  # restart-postgres: it was back
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The load's options (``submit_load.py``) and each fault's."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=sorted(MODES))
     load.add_load_arguments(parser)
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pg-restart", default="pg_ctlcluster 15 main restart")
     parser.add_argument("--pg-start", default="pg_ctlcluster 15 main start")
-    parser.add_argument("--restarts", type=int, default=2, help="restart-postgres: how many")
+    parser.add_argument("--restarts", type=int, default=3, help="restart-postgres: how many")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument(
         "--redis-start",
@@ -82,9 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--down-for", type=float, default=10.0, help="redis-down: seconds down")
     args = parser.parse_args(argv)
-    setup, action = MODES[args.mode]
     if args.mode == "restart-postgres" and not args.database_url:
         parser.error("restart-postgres needs --database-url postgresql://…")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    setup, action = MODES[args.mode]
 
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix=f"faults-{args.mode}-") as tmp:
