@@ -45,12 +45,18 @@ def site_metrics(scorer: Scorer, rows: Sequence[Decided]) -> dict[str, Any]:
     parts = [float(held[y].mean())] if y.any() else []
     parts += [float((~held[~y]).mean())] if (~y).any() else []
     auc = float(roc_auc_score(y, top)) if 0 < y.sum() < len(y) else None
-    return {"n": len(rows), "agreement": round(float(np.mean(parts)), 4) if parts else None,
+    return {"n": len(y), "agreement": round(float(np.mean(parts)), 4) if parts else None,
             "auc": round(auc, 4) if auc is not None else None,
             "decision_mix": _mix(decisions, y)}
 
 
+def scorable(scorer: Scorer, rows: Sequence[Decided]) -> list[Decided]:
+    """The rows the scorer accepts today (a lowered length cap leaves older comments out)."""
+    return [r for r in rows if r.text.strip() and len(r.text) <= scorer.policy.max_length]
+
+
 def _score(scorer: Scorer, rows: Sequence[Decided]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = scorable(scorer, rows)
     verdicts = scorer.score_many([r.text for r in rows], explain=False)
     y = np.array([np.nanmax(np.nan_to_num(r.labels, nan=0.0)) > 0 for r in rows], dtype=bool)
     top = np.array([max(v.scores.values()) for v in verdicts])

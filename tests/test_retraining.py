@@ -385,3 +385,13 @@ def test_calibrate_carries_the_parents_operating_point_over():
         assert held <= ((now[:, ci] / 2) >= review).sum() <= held + 1
         assert rejected <= ((now[:, ci] / 2) >= reject).sum() <= rejected + 1
         assert review <= reject
+
+
+def test_site_metrics_leave_out_texts_over_todays_length_cap(base_model):  # noqa: F811
+    from moderation import load_scorer
+
+    scorer = load_scorer(base_model, max_length=100)
+    now = utcnow()
+    rows = [decisions.Decided("you utter clown", (0.0, 1.0, 0.0), 1.0, now, "decision"),
+            decisions.Decided("x" * 500, (0.0, 0.0, 0.0), 1.0, now, "decision")]
+    assert gate.site_metrics(scorer, rows)["n"] == 1
