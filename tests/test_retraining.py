@@ -395,3 +395,20 @@ def test_site_metrics_leave_out_texts_over_todays_length_cap(base_model):  # noq
     rows = [decisions.Decided("you utter clown", (0.0, 1.0, 0.0), 1.0, now, "decision"),
             decisions.Decided("x" * 500, (0.0, 0.0, 0.0), 1.0, now, "decision")]
     assert gate.site_metrics(scorer, rows)["n"] == 1
+
+
+def test_a_refused_site_model_holds_that_sites_comments_and_shows_in_readyz(app):
+    with app.app_context(), db.write() as s:
+        site = sites.get_site(s, "default")
+        _, sidecar = read_model_dir(app.config["SETTINGS"].model_dir)
+        row = model_versions.add_version(s, "default-bad", site.id, b"PK\x03\x04 broken",
+                                         {**sidecar, "version": "default-bad"})
+        model_versions.activate(s, row)
+        site_id = site.id
+    client = app.test_client()
+    posted = client.post("/api/v1/sites/default/threads/t/comments",
+                         json={"author": "a", "text": "Lovely photos of the harbour."})
+    assert posted.status_code == 202  # degraded: nothing is auto-approved
+    model = client.get("/readyz").get_json()["model"]
+    assert model["loaded"] is True and model["degraded"] is True
+    assert "default-bad" in model["sites"][str(site_id)]["reason"]
