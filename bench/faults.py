@@ -12,7 +12,7 @@ failed), each comment has its event, SQLite's integrity check passes. Clients re
 transport error or a 503 with the same idempotency key, as the widget does; a 503 is allowed
 only in ``restart-postgres``, any other 5xx fails the run.
 
-* ``kill-worker``: SIGKILL a random gunicorn worker every ``--every`` seconds during the load.
+* ``kill-worker``: SIGKILL a random gunicorn worker at once, then every ``--every`` seconds (2).
 * ``restart-postgres``: ``pg_ctlcluster 15 main restart`` (``--pg-restart``) ``--restarts``
   times (3) during the load; reports how long after PostgreSQL was back the service answered
   again (``/readyz`` 200, and the first accepted submission): must be ≤ 5 s.
@@ -135,10 +135,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def kill_workers(fault: Fault, args: argparse.Namespace, server: subprocess.Popen[bytes]) -> None:
-    """SIGKILL a random worker every ``--every`` seconds (gunicorn's master starts another)."""
+    """SIGKILL a random worker at once, then every ``--every`` seconds (gunicorn's master starts
+    another)."""
     rng = random.Random(0)
     kills = 0
-    while not fault.stop.wait(args.every):
+    while True:
         workers = children(server.pid)
         if workers:
             try:
@@ -146,6 +147,8 @@ def kill_workers(fault: Fault, args: argparse.Namespace, server: subprocess.Pope
                 kills += 1
             except ProcessLookupError:
                 pass
+        if fault.stop.wait(args.every):
+            break
     fault.lines.append(f"workers killed (SIGKILL): {kills}")
     fault.failures["no worker killed"] = int(kills == 0)
 
