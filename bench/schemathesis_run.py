@@ -27,6 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from api_throughput import api_key  # bench/ is on sys.path when this script runs
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CONFIG = REPO / "bench" / "schemathesis.toml"
@@ -57,17 +59,6 @@ def wait_ready(url: str, timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"the service did not become ready at {url}")
-
-
-def api_key(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [BIN / "moderation", "create-api-key", "--site", "default", "--name", "schemathesis"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
 
 
 def schemathesis(base: str, key: str, args: argparse.Namespace) -> list[str]:

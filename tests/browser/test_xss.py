@@ -303,22 +303,21 @@ def decide_with_the_keyboard(h: Harness) -> None:
     page.locator("html[data-keys=ready]").wait_for()
 
 
+def every_page(h: Harness, path: str, next_link: Any) -> None:
+    """Visit ``path`` with page 1, 2, … while the page links to a next one."""
+    number = 1
+    h.visit(path.format(number))
+    while next_link.count():
+        number += 1
+        h.visit(path.format(number))
+
+
 def views(h: Harness, server: LiveServer) -> None:
     """Every page that shows user strings, every page of each list."""
     page = h.page
     for kind in ("", "published", "rejected"):
-        number = 1
-        while True:
-            h.visit(f"/dashboard/{kind}?per_page=200&page={number}")
-            if page.locator("a[rel=next]").count() == 0:
-                break
-            number += 1
-    number = 1
-    while True:
-        h.visit(f"/dashboard/audit?page={number}")
-        if page.get_by_text("older →").count() == 0:
-            break
-        number += 1
+        every_page(h, f"/dashboard/{kind}?per_page=200&page={{}}", page.locator("a[rel=next]"))
+    every_page(h, "/dashboard/audit?page={}", page.get_by_text("older →"))
     for path in (
         "/dashboard/stats",
         "/dashboard/settings",
