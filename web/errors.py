@@ -15,7 +15,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from psycopg.errors import NumericValueOutOfRange
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -165,6 +167,16 @@ def _too_deep(exc: RecursionError) -> Response:
     return error_response(400, "too_deeply_nested", "the request body is nested too deeply")
 
 
+def _out_of_range(exc: OverflowError | DataError) -> Response:
+    # A number past what the database holds (SQLite raises OverflowError, PostgreSQL "integer out
+    # of range"): bad input. Views check their numbers (web/dashboard/common.py); this is the net
+    # for any that does not. Other data errors stay 500s.
+    if isinstance(exc, DataError) and not isinstance(exc.orig, NumericValueOutOfRange):
+        return _unexpected(exc)
+    log.warning("number out of range in a request: %s", type(exc).__name__)
+    return error_response(400, "out_of_range", "a number in the request is out of range")
+
+
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http(exc)
@@ -179,4 +191,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(ValidationError, _validation)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(RecursionError, _too_deep)
+    app.register_error_handler(OverflowError, _out_of_range)
+    app.register_error_handler(DataError, _out_of_range)
     app.register_error_handler(Exception, _unexpected)

@@ -60,6 +60,12 @@ def test_a_huge_key_id_is_not_found(boss):
     assert response.status_code == 404
 
 
+def test_a_view_that_does_not_check_its_number_still_answers_4xx(boss):
+    # The Models page's job status takes <int:job_id> straight to the database.
+    response = boss.get(f"/dashboard/models/jobs/{HUGE}.json")
+    assert 400 <= response.status_code < 500
+
+
 def test_a_huge_cursor_is_a_422(boss):
     response = boss.get(f"/api/v1/sites/default/threads/t/comments?after={HUGE}")
     assert response.status_code == 422 and response.is_json
