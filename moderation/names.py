@@ -43,8 +43,10 @@ def _title(word: str) -> bool:
 
 def _initial(text: str, start: int) -> bool:
     """True if the word at ``start`` opens the text or a sentence."""
-    before = text[:start].rstrip()
-    return not before or before[-1] in _SENTENCE_END
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
 
 
 class Names:
@@ -102,9 +104,10 @@ def mask(folded: Folded, spans: Sequence[tuple[int, int]]) -> str:
 
 def mark_names(folded: Folded, matches: list[Match]) -> tuple[list[Match], str]:
     """Flag severe matches written as names; the classifier's input with names masked."""
-    if not matches:
-        return matches, folded.text
-    names = Names(folded.original)
+    original = folded.original
+    if not any(_title(original[m.start:m.end]) for m in matches):
+        return matches, folded.text  # the common case: nothing written as a name
+    names = Names(original)
     out, masked = [], []
     for m in matches:
         context = names.context(m.start, m.end)
