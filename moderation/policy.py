@@ -114,35 +114,33 @@ def decide(
     matches: Sequence[Match],
     policy: Policy,
 ) -> tuple[Decision, tuple[str, ...]]:
-    """Apply the policy. ``scores`` is None when no model is loaded (degraded mode)."""
-    reasons: list[str] = []
-    severe = [m for m in matches if m.severity is Severity.SEVERE and not m.possible_name]
-    for m in _unique_terms(severe):
-        reasons.append(f'{m.category} word "{m.term}"')
-    names = [m for m in matches if m.severity is Severity.SEVERE and m.possible_name]
-    for m in _unique_terms(names):
-        reasons.append(f'{m.category} word "{m.term}", written as a name: held for review')
-    rejected = bool(severe)
-    held = bool(names)
+    """Apply the policy. ``scores`` is None when no model is loaded (degraded mode).
+
+    The reasons are those of the decision: a rejection lists only what rejected it (the reader is
+    told why; a category that merely reached its review threshold would mislead), a hold lists
+    what held it."""
+    reject: list[str] = []
+    review: list[str] = []
+    severe = [m for m in matches if m.severity is Severity.SEVERE]
+    for m in _unique_terms([m for m in severe if not m.possible_name]):
+        reject.append(f'{m.category} word "{m.term}"')
+    for m in _unique_terms([m for m in severe if m.possible_name]):
+        review.append(f'{m.category} word "{m.term}", written as a name: held for review')
     if scores is None:
-        if not rejected:
-            held = True
-            reasons.append("no model loaded: held for human review")
+        review.append("no model loaded: held for human review")
     else:
         for cat in CATEGORIES:
             t = policy.thresholds[cat]
             s = scores[cat]
             if s >= t.reject_at:
-                rejected = True
-                reasons.append(f"{cat} {s:.2f} ≥ {t.reject_at:.2f}")
+                reject.append(f"{cat} {s:.2f} ≥ {t.reject_at:.2f}")
             elif s >= t.review_at:
-                held = True
-                reasons.append(f"{cat} {s:.2f} ≥ {t.review_at:.2f}")
-    if rejected:
-        return Decision.REJECT, tuple(reasons)
-    if held:
-        return Decision.REVIEW, tuple(reasons)
-    return Decision.APPROVE, tuple(reasons)
+                review.append(f"{cat} {s:.2f} ≥ {t.review_at:.2f}")
+    if reject:
+        return Decision.REJECT, tuple(reject)
+    if review:
+        return Decision.REVIEW, tuple(review)
+    return Decision.APPROVE, ()
 
 
 def _unique_terms(matches: Sequence[Match]) -> list[Match]:

@@ -70,3 +70,9 @@ def test_capitalising_a_swear_word_never_gets_it_approved(scorer, text: str) -> 
 
 def test_plain_swearing_is_still_rejected(scorer) -> None:
     assert scorer.score("Fucking hell, the trains again.").decision is Decision.REJECT
+
+
+def test_the_same_word_as_a_name_and_as_an_oath_is_rejected(scorer) -> None:
+    verdict = scorer.score("We stayed in Fucking, Austria. Fucking freezing it was.")
+    assert verdict.decision is Decision.REJECT
+    assert 'obscene word "Fucking"' in verdict.reasons

@@ -2,6 +2,7 @@
 
 import pytest
 
+from moderation.categories import Category
 from moderation.policy import Decision, Policy, Thresholds, decide
 from moderation.wordlist import Match, Severity
 
@@ -76,3 +77,14 @@ def test_site_overrides_replace_only_named_categories():
     assert site.thresholds["obscene"] == POLICY.thresholds["obscene"]
     assert decide(scores(p=0.3), [], site)[0] is Decision.REVIEW
     assert decide(scores(p=0.3), [], POLICY)[0] is Decision.APPROVE
+
+
+def test_a_rejection_gives_only_the_reasons_that_rejected_it() -> None:
+    policy = Policy(thresholds={c: Thresholds(0.2, 0.9) for c in Category})
+    scores = {"obscene": 0.5, "personal": 0.95, "derogatory": 0.0}
+    decision, reasons = decide(scores, [], policy)
+    assert decision is Decision.REJECT
+    assert reasons == ("personal 0.95 ≥ 0.90",)
+    decision, reasons = decide({**scores, "personal": 0.3}, [], policy)
+    assert decision is Decision.REVIEW
+    assert reasons == ("obscene 0.50 ≥ 0.20", "personal 0.30 ≥ 0.20")
