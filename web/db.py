@@ -58,19 +58,20 @@ def engine() -> Engine:
 
 def get_session() -> Session:
     """The request's session, opened on first use."""
-    if "db_session" not in g:
-        factory: sessionmaker[Session] = current_app.extensions["db.sessions"]
-        g.db_session = factory()
-    session: Session = g.db_session
-    return session
+    return _request_session("db_session", "db.sessions")
 
 
 def read_session() -> Session:
     """The request's read-only session, opened on first use (never takes SQLite's write lock)."""
-    if "db_reader" not in g:
-        factory: sessionmaker[Session] = current_app.extensions["db.readers"]
-        g.db_reader = factory()
-    session: Session = g.db_reader
+    return _request_session("db_reader", "db.readers")
+
+
+def _request_session(name: str, factory_key: str) -> Session:
+    """``g.<name>``, opened from ``app.extensions[factory_key]`` on first use."""
+    if name not in g:
+        factory: sessionmaker[Session] = current_app.extensions[factory_key]
+        setattr(g, name, factory())
+    session: Session = getattr(g, name)
     return session
 
 
