@@ -18,7 +18,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from itertools import chain
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +95,10 @@ class FastLinear:
         self.intercept = np.array([pipelines[c].named_steps["clf"].intercept_[0]
                                    for c in CATEGORIES])
         self.idf_word, self.idf_char = self._word.idf_, self._char.idf_
-        self._char_cache: dict[str, list[int]] = {}
+        self._char_cache: dict[str, np.ndarray] = {}
 
     def decision(self, marked: Sequence[str]) -> np.ndarray:
-        """Linear scores (n, 3) for marked texts (a few numpy calls per batch, no sparse matrix)."""
+        """Linear scores (n, 3) for marked texts (a few numpy calls per batch)."""
         word_rows = [self._word_ids(t) for t in marked]
         char_rows = [self._char_ids(t) for t in marked]
         return (_block_decision(word_rows, self.idf_word, self.coef_word)
@@ -108,30 +108,28 @@ class FastLinear:
         """The two l2-normalised tf-idf blocks, as the vectorisers would produce them."""
         word_rows = [self._word_ids(t) for t in marked]
         char_rows = [self._char_ids(t) for t in marked]
-        return (_tfidf(word_rows, self._nw, self.idf_word),
-                _tfidf(char_rows, len(self._cv), self.idf_char))
+        return (_tfidf(word_rows, self.idf_word), _tfidf(char_rows, self.idf_char))
 
     def word_ngrams(self, text: str) -> list[str]:
         """The word analyzer: tokens then bigrams (lowercase=False, no stop words)."""
         tokens = self._token.findall(text)
-        return tokens + [" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
+        return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
-    def _word_ids(self, text: str) -> list[int]:
-        vocab = self._wv
-        return [vocab[g] for g in self.word_ngrams(text) if g in vocab]
+    def _word_ids(self, text: str) -> np.ndarray:
+        get = self._wv.get
+        return np.array([i for i in map(get, self.word_ngrams(text)) if i is not None],
+                        dtype=_ID)
 
-    def _char_ids(self, text: str) -> list[int]:
-        ids: list[int] = []
-        for w in text.split():
-            ids.extend(self.char_ids_of_word(w))
-        return ids
+    def _char_ids(self, text: str) -> np.ndarray:
+        parts = [self.char_ids_of_word(w) for w in text.split()]
+        return np.concatenate(parts) if parts else _NO_IDS
 
-    def char_ids_of_word(self, word: str) -> list[int]:
+    def char_ids_of_word(self, word: str) -> np.ndarray:
         """Vocabulary ids of one word's char_wb n-grams (cached: words repeat across comments)."""
         hit = self._char_cache.get(word)
         if hit is None:
             vocab = self._cv
-            hit = [vocab[g] for g in char_wb_ngrams(word) if g in vocab]
+            hit = np.array([vocab[g] for g in char_wb_ngrams(word) if g in vocab], dtype=_ID)
             if len(self._char_cache) > 100_000:  # bounds memory (~25 MB) in a long-lived server
                 self._char_cache.clear()
             self._char_cache[word] = hit
@@ -154,41 +152,57 @@ def char_wb_ngrams(word: str, min_n: int = 2, max_n: int = 5) -> list[str]:
     return out
 
 
-def _block_decision(rows: list[list[int]], idf: np.ndarray, coef: np.ndarray) -> np.ndarray:
+_ID = np.int32  # vocabulary ids; (row, id) keys are packed into one int32 (see _counts)
+_NO_IDS = np.zeros(0, dtype=_ID)
+
+
+def _block_decision(rows: list[np.ndarray], idf: np.ndarray, coef: np.ndarray) -> np.ndarray:
     """One vectoriser's part of the linear score: Σ tfidf·coef over a row, divided by its l2 norm.
 
-    The same numbers as ``_tfidf(rows) @ coef`` with the batch flattened into one array of
-    (row, feature) keys, so the cost is one sort and a few bincounts rather than a sparse matrix
-    (measured on 200-character comments: ~42 µs per comment for the char block, ~54 µs via
-    scipy.sparse).
+    The same numbers as ``_tfidf(rows) @ coef``, built from one sort of the whole batch: measured
+    on 180-character comments, ~27 µs per comment for the char block against ~65 µs with int64
+    keys and a bincount per category.
     """
-    n, n_features = len(rows), len(idf)
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-    ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
-    keys, counts = np.unique(np.repeat(np.arange(n), lengths) * n_features + ids,
-                             return_counts=True)
-    row, feature = np.divmod(keys, n_features)
-    value = (np.log(counts) + 1.0) * idf[feature]
-    norms = np.sqrt(np.bincount(row, weights=value * value, minlength=n))
-    norms[norms == 0.0] = 1.0
-    weighted = coef[feature] * value[:, None]
-    sums = [np.bincount(row, weights=weighted[:, c], minlength=n) for c in range(coef.shape[1])]
-    return np.column_stack(sums) / norms[:, None]
+    return np.asarray(_tfidf(rows, idf) @ coef)
 
 
-def _tfidf(rows: list[list[int]], n_features: int, idf: np.ndarray) -> sp.csr_matrix:
+def _tfidf(rows: list[np.ndarray], idf: np.ndarray) -> sp.csr_matrix:
     """Counts → 1 + log(tf) → × idf → row l2 norm (rows of zeros stay zero)."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in rows], out=indptr[1:])
-    indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(indptr[-1]))
-    x = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_features))
-    x.sum_duplicates()
-    x.data = (np.log(x.data) + 1.0) * idf[x.indices]
-    row = np.repeat(np.arange(len(rows)), np.diff(x.indptr))
-    norms = np.sqrt(np.bincount(row, weights=x.data**2, minlength=len(rows)))
+    n_features = len(idf)
+    row, feature, counts = _counts(rows, n_features)
+    value = (np.log(counts) + 1.0) * idf[feature]
+    norms = np.sqrt(np.bincount(row, weights=value * value, minlength=len(rows)))
     norms[norms == 0.0] = 1.0
-    x.data /= norms[row]
-    return x
+    value /= norms[row]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=len(rows)), out=indptr[1:])
+    return sp.csr_matrix((value, feature, indptr), shape=(len(rows), n_features))
+
+
+def _counts(rows: list[np.ndarray], n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, feature, count) of each distinct id per row, sorted by row then feature.
+
+    Each id becomes the key ``row · n_features + id``; one sort of the keys groups equal ones.
+    int32 keys sort about twice as fast as int64, so a large batch is keyed in chunks of rows
+    that fit in int32.
+    """
+    per_chunk = max(1, (2**31 - 1) // max(n_features, 1))
+    if len(rows) > per_chunk:
+        parts = [_counts(rows[i : i + per_chunk], n_features)
+                 for i in range(0, len(rows), per_chunk)]
+        offsets = range(0, len(rows), per_chunk)
+        return (np.concatenate([p[0] + o for p, o in zip(parts, offsets)]),
+                np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, _ID), np.zeros(0, np.int64)
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    keys = np.concatenate(rows).astype(_ID, copy=False)  # a fresh array: safe to change in place
+    keys += np.repeat(np.arange(len(rows), dtype=_ID) * _ID(n_features), lengths)
+    keys.sort()
+    starts = np.flatnonzero(np.diff(keys, prepend=-1))
+    counts = np.diff(starts, append=keys.size)
+    row, feature = np.divmod(keys[starts], _ID(n_features))
+    return row.astype(np.int64), feature, counts
 
 
 # --- the loaded model ----------------------------------------------------------------------------
@@ -284,7 +298,7 @@ def _char_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np
     total = int(lengths.sum())
     if not total:
         return
-    flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=total)
+    flat = np.concatenate(ids).astype(np.int64)
     unique, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     value = (np.log(counts) + 1.0) * fast.idf_char[unique]
     per_occurrence = value / counts / np.sqrt(value @ value)

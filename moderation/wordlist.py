@@ -152,6 +152,7 @@ class WordList:
         self._masked = sorted(k for k in severe if k.isalpha())
         self._starts = frozenset(self._single) | frozenset(self._phrase_len)
         self._multi_starts = frozenset(self._phrase_len) | (self._prefixes - set(self._single))
+        self._scan_starts = self._starts | self._multi_starts
 
     @classmethod
     def default(
@@ -177,22 +178,34 @@ class WordList:
     def _scan(self, folded: Folded) -> list[Match]:
         """The full token-by-token scan that ``_clean`` lets clean comments skip."""
         text = folded.text
-        toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        words = _TOKEN.findall(text)
+        toks = list(_TOKEN.finditer(text))  # two scans in C: cheaper than one loop in Python
         out: list[Match] = []
-        i = 0
-        while i < len(toks):
-            entry, j = self._multi(toks, i, text) if toks[i][0] in self._multi_starts else (None, i)
+        resume = 0  # the first token after the last match
+        for i in self._candidates(words, folded):
+            if i < resume:
+                continue
+            entry, j = (self._multi(words, toks, i, text) if words[i] in self._multi_starts
+                        else (None, i))
             if entry is None:
-                entry, j = self._lookup(toks[i][0], toks[i][1], toks[i][2], folded), i + 1
+                entry, j = self._lookup(words[i], toks[i].start(), toks[i].end(), folded), i + 1
             if entry is not None:
-                s, e = folded.span(toks[i][1], toks[j - 1][2])
+                s, e = folded.span(toks[i].start(), toks[j - 1].end())
                 term = folded.original[s:e]
                 if not (entry.disguised_only and term.casefold() == entry.word):
                     out.append(Match(term, s, e, entry.word, entry.category, entry.severity))
-                    i = j
-                    continue
-            i += 1
+                    resume = j
         return out
+
+    def _candidates(self, words: list[str], folded: Folded) -> Iterable[int]:
+        """Indices of the tokens that can start a match. When folding kept every character in
+        place (ASCII text, same length), a plain word that is no key nor key prefix cannot: that
+        skips the per-token lookups for most of a comment's words."""
+        if not (len(folded.text) == len(folded.original) and folded.original.isascii()):
+            return range(len(words))
+        keys = self._scan_starts
+        return [i for i, t in enumerate(words)
+                if t in keys or not t.isalpha() or "fuck" in t]
 
     def _clean(self, folded: Folded) -> bool:
         """Fast path: no token can start a match (set operations in C, little per-token Python)."""
@@ -231,12 +244,12 @@ class WordList:
     # -- matching ----------------------------------------------------------------------------
 
     def _multi(
-        self, toks: list[tuple[str, int, int]], i: int, text: str
+        self, words: list[str], toks: list[re.Match[str]], i: int, text: str
     ) -> tuple[Entry | None, int]:
         """A phrase ("blow job") or a split-up SEVERE word ("fu ck") starting at token i."""
-        first = toks[i][0]
+        first = words[i]
         for n in range(min(self._phrase_len.get(first, 0), len(toks) - i), 1, -1):
-            entry = self._phrases.get(tuple(t[0] for t in toks[i:i + n]))
+            entry = self._phrases.get(tuple(words[i:i + n]))
             if entry is not None and all(_adjacent(toks[k], toks[k + 1], text)
                                          for k in range(i, i + n - 1)):
                 return entry, i + n
@@ -245,9 +258,9 @@ class WordList:
         found: tuple[Entry | None, int] = (None, i)
         joined = first
         for j in range(i + 1, min(i + 3, len(toks))):
-            if not _adjacent(toks[j - 1], toks[j], text) or toks[j][0] in _FUNCTION_WORDS:
+            if not _adjacent(toks[j - 1], toks[j], text) or words[j] in _FUNCTION_WORDS:
                 break  # "Twatt in Orkney" is a name and a word, not "twattin'"
-            joined += toks[j][0]
+            joined += words[j]
             entry = self._single.get(joined)
             if entry is not None and entry.severity is Severity.SEVERE:
                 found = (entry, j + 1)
@@ -322,8 +335,8 @@ def _unstretched(folded: Folded) -> bool:
     return folded.original.isascii() or sum(folded.ends) - sum(folded.starts) == len(folded.text)
 
 
-def _adjacent(a: tuple[str, int, int], b: tuple[str, int, int], text: str) -> bool:
-    return _GAP.fullmatch(text, a[2], b[1]) is not None
+def _adjacent(a: re.Match[str], b: re.Match[str], text: str) -> bool:
+    return _GAP.fullmatch(text, a.end(), b.start()) is not None
 
 
 def _unsqueeze(tok: str, start: int, folded: Folded) -> str:

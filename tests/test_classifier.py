@@ -69,6 +69,17 @@ def test_bundled_fast_path_equals_sklearn() -> None:
                                rtol=0, atol=1e-9)
 
 
+def test_batches_too_large_for_int32_keys_are_counted_in_chunks() -> None:
+    # Keys are row * n_features + id in int32; with 2**30 features only one row fits per chunk.
+    rng = np.random.default_rng(0)
+    rows = [rng.integers(0, 50, size=n).astype(np.int32) for n in (7, 0, 30, 1, 12)]
+    row, feature, counts = classifier._counts(rows, 2**30)
+    expected = [(r, int(f), int(c)) for r, ids in enumerate(rows)
+                for f, c in zip(*np.unique(ids, return_counts=True))]
+    assert list(zip(row.tolist(), feature.tolist(), counts.tolist())) == expected
+    assert classifier._counts(rows, 50)[0].tolist() == row.tolist()  # one chunk, same answer
+
+
 def test_predict_proba_shape_and_range(model_dir: Path) -> None:
     clf = classifier.load(model_dir)
     p = clf.predict_proba(["you are an idiot", "nice article"])
