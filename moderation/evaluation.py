@@ -43,6 +43,11 @@ from .wordlist import Match, Severity, WordList
 HOLD_TARGET = 0.95  # share of violations not auto-approved
 APPROVE_TARGET = 0.85  # share of clean comments auto-approved
 REJECT_CAP = 0.006  # share of clean comments auto-rejected we allow (target ≤ 1 %)
+# The model alone rejects only at a calibrated probability of at least this. The dev set holds a
+# few hundred clean comments, so "above all but 0.2 % of them" is in effect their maximum, a
+# noisy figure: with a floor of 0.5, one refit put obscene's reject_at at 0.78, and auto-rejected
+# clean comments on the blind test set went from 1.0 % to 2.1 % (news-2026.11.5, first fit).
+REJECT_FLOOR = 0.9
 
 
 # --- thresholds ----------------------------------------------------------------------------------
@@ -71,7 +76,7 @@ def choose_thresholds(scores: np.ndarray, labels: np.ndarray,
 
     review_at: the grid point maximising the worse of the two margins, held violations − 95 % and
     approved clean − 85 %. reject_at: above all but ``REJECT_CAP`` / 3 of the clean scores, per
-    category (floor 0.5).
+    category, and at least ``REJECT_FLOOR``.
     """
     violating = np.nan_to_num(labels, nan=0.0).max(axis=1) > 0
     clean = ~violating
@@ -93,8 +98,8 @@ def choose_thresholds(scores: np.ndarray, labels: np.ndarray,
     for c, cat in enumerate(CATEGORIES):
         allowed = int(REJECT_CAP / 3 * clean.sum())
         top = np.sort(scores[clean, c])[::-1]
-        above = float(top[allowed]) + 1e-4 if len(top) > allowed else 0.5
-        reject = min(1.0, max(review[c], 0.5, above))
+        above = float(top[allowed]) + 1e-4 if len(top) > allowed else REJECT_FLOOR
+        reject = min(1.0, max(review[c], REJECT_FLOOR, above))
         out[str(cat)] = [round(review[c], 4), round(reject, 4)]
     return out, decision_mix(scores, labels, severe, out)
 

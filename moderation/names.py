@@ -9,6 +9,10 @@ review instead of rejecting it), and it is ignored when the writer capitalises m
 
 * ``STRONG``: capitalised and next to another capitalised word ("Dick Van Dyke", "Moby Dick",
   "Mr Dick", "Fucking, Austria"): the classifier sees ``name`` instead.
+  Also, in any casing and at any place: a phrase from ``lexicon/names.txt`` ("pussy willow",
+  "Fucking in Austria"), a word from ``lexicon/senses.txt`` near a word that shows its innocent
+  sense ("the bitch had a litter of puppies"), and a capitalised word followed by "in" or "near" and a capitalised
+  word ("Fucking in Austria" opening a sentence, where casing alone says nothing).
 * ``WEAK``: capitalised mid-sentence only ("the village of Fucking"): a severe word is held,
   not rejected, and the classifier sees ``name`` for it; a mild word stays as written.
 """
@@ -20,14 +24,46 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from enum import Enum
+from functools import cache
+from importlib.resources import files
 
 from .text import Folded
 from .wordlist import Match, Severity
 
-PLACEHOLDER = "name"  # what the classifier sees instead of a name; a neutral word
+# What the classifier sees instead of a name: nothing. A placeholder word learns a weight of its
+# own in training, and since most masked words in the public data are capitalised oaths, the
+# word "name" had come to score 0.998 obscene on its own (news-2026.11.4).
+PLACEHOLDER = ""
 TITLE_HEAVY = 0.5  # above this share of capitalised mid-sentence words, casing means nothing
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SENTENCE_END = frozenset(".!?…:;\"“”'‘’([{\n")
+_PLACE_LINKS = frozenset({"in", "near", "outside"})  # "Fucking in Austria", "Twatt near Kirkwall"
+
+
+SENSE_WINDOW = 5  # words either side of a listed word that can show its innocent sense
+
+
+def _lexicon_lines(name: str) -> list[str]:
+    text = files("moderation").joinpath("lexicon", name).read_text("utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cache
+def known_names() -> frozenset[tuple[str, ...]]:
+    """The phrases of ``lexicon/names.txt`` as tuples of lower-cased words."""
+    return frozenset(tuple(w.lower() for w in _WORD.findall(line))
+                     for line in _lexicon_lines("names.txt"))
+
+
+@cache
+def innocent_senses() -> dict[str, frozenset[str]]:
+    """``lexicon/senses.txt``: each listed form → the words that show its innocent sense."""
+    out: dict[str, frozenset[str]] = {}
+    for line in _lexicon_lines("senses.txt"):
+        forms, _, context = line.partition(":")
+        for form in forms.split():
+            out[form.lower()] = frozenset(context.split())
+    return out
 
 
 class NameContext(Enum):
@@ -61,21 +97,39 @@ class Names:
 
     def context(self, start: int, end: int) -> NameContext:
         """How much the original span [start, end) looks like (part of) a name."""
-        if not self.meaningful:
-            return NameContext.NONE
-        term = self.text[start:end]
-        if not _title(term):
-            return NameContext.NONE
         i = next((k for k, (_, s, _) in enumerate(self.words) if s >= start), None)
         if i is None:
             return NameContext.NONE
+        if self._known(i) or self._innocent_sense(i):
+            return NameContext.STRONG
+        if not self.meaningful or not _title(self.words[i][0]) or self.words[i][1] != start:
+            return NameContext.NONE  # a phrase counts by its first word: "Jack off the bench"
         before = self.words[i - 1] if i > 0 else None
         after = self.words[i + 1] if i + 1 < len(self.words) else None
+        if (after is not None and after[0].lower() in _PLACE_LINKS and i + 2 < len(self.words)
+                and _title(self.words[i + 2][0])):
+            return NameContext.STRONG  # "Fucking in Austria", even opening a sentence
         if before is not None and _title(before[0]) and _joined(self.text, before[2], start):
             return NameContext.STRONG  # "Moby Dick", "Van Dyke", "Mr Dick"
         if after is not None and _title(after[0]) and _joined(self.text, end, after[1]):
             return NameContext.STRONG  # "Dick Cheney", "Fucking, Austria"
         return NameContext.NONE if _initial(self.text, start) else NameContext.WEAK
+
+    def _innocent_sense(self, i: int) -> bool:
+        """Is word i a listed word next to words that show its innocent sense?"""
+        context = innocent_senses().get(self.words[i][0].lower())
+        if not context:
+            return False
+        near = self.words[max(0, i - SENSE_WINDOW) : i + SENSE_WINDOW + 1]
+        return any(w.lower() in context for w, _, _ in near)
+
+    def _known(self, i: int) -> bool:
+        """Is word i part of a phrase of ``lexicon/names.txt``?"""
+        names = known_names()
+        lowered = [w.lower() for w, _, _ in self.words[max(0, i - 3) : i + 4]]
+        at = min(i, 3)
+        return any(tuple(lowered[a:b]) in names
+                   for a in range(at + 1) for b in range(at + 1, len(lowered) + 1) if b - a > 1)
 
 
 def _joined(text: str, end: int, start: int) -> bool:
@@ -105,8 +159,8 @@ def mask(folded: Folded, spans: Sequence[tuple[int, int]]) -> str:
 def mark_names(folded: Folded, matches: list[Match]) -> tuple[list[Match], str]:
     """Flag severe matches written as names; the classifier's input with names masked."""
     original = folded.original
-    if not any(_title(original[m.start:m.end]) for m in matches):
-        return matches, folded.text  # the common case: nothing written as a name
+    if not any(m.severity is Severity.SEVERE or _title(original[m.start:m.end]) for m in matches):
+        return matches, folded.text  # the common case: nothing that could be a name
     names = Names(original)
     out, masked = [], []
     for m in matches:

@@ -125,7 +125,8 @@ def decide(
     for m in _unique_terms([m for m in severe if not m.possible_name]):
         reject.append(f'{m.category} word "{m.term}"')
     for m in _unique_terms([m for m in severe if m.possible_name]):
-        review.append(f'{m.category} word "{m.term}", written as a name: held for review')
+        review.append(f'{m.category} word "{m.term}", written as a name or in an innocent sense: '
+                      "held for review")
     if scores is None:
         review.append("no model loaded: held for human review")
     else:

@@ -32,7 +32,7 @@ from .categories import CATEGORIES
 from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
 
-VERSION = "news-2026.11.4"
+VERSION = "news-2026.11.5"
 K_FOLDS = 3
 DEV_CORPUS = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
 DATASET_WEIGHTS: dict[str, float] = {
