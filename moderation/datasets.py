@@ -17,7 +17,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ SPLIT_SEED = 20261130
 HELD_OUT_SHARE = 0.15
 NAN = float("nan")
 PACKAGE_CORPUS = Path(__file__).parent / "corpus"
+DEV_FILES = ("dev_news.jsonl", "dev_news_extra.jsonl")  # held out from fitting (news_dev)
+TEST_FILE = "test_news.jsonl"  # blind (news_test)
 
 LABEL_MAPPING: dict[str, dict[str, str]] = {
     "davidson-hate-offensive": {
@@ -251,6 +253,26 @@ def load_news(path: Path) -> LabelledSet:
         rows.append(tuple(float(bool(record.get(str(c), 0))) for c in CATEGORIES))
         kinds.append(str(record.get("kind", "")))
     return LabelledSet(f"news-{path.stem}", texts, _labels(rows), {"kind": kinds})
+
+
+def news_dev() -> LabelledSet | None:
+    """Our dev corpus (``DEV_FILES`` present, as one set): never fitted on; calibration and the
+    policy thresholds are chosen on it."""
+    return _news_files(DEV_FILES, "news-dev_news")
+
+
+def news_test() -> LabelledSet | None:
+    """Our blind test set: never fitted on, never used to choose anything; only reported."""
+    return _news_files((TEST_FILE,), "news-test_news")
+
+
+def _news_files(names: Sequence[str], name: str) -> LabelledSet | None:
+    parts = [load_news(PACKAGE_CORPUS / n) for n in names if (PACKAGE_CORPUS / n).is_file()]
+    if not parts:
+        return None
+    return LabelledSet(name, [t for p in parts for t in p.texts],
+                       np.vstack([p.labels for p in parts]),
+                       {"kind": [k for p in parts for k in p.meta["kind"]]})
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:

@@ -52,7 +52,6 @@ REJECT_FLOOR = 0.9
 
 # --- thresholds ----------------------------------------------------------------------------------
 
-NEWS_EVALUATION = ("dev_news.jsonl", "test_news.jsonl")
 
 
 def engine_inputs(texts: Sequence[str],
@@ -162,10 +161,8 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
                                     for c, t in Policy().thresholds.items()}
     wordlist = WordList.default()
     sets = datasets.public_evaluation_sets(Path(data_dir)) if data_dir else []
-    for name in NEWS_EVALUATION:  # dev: thresholds are chosen on it; test: never used in training
-        path = datasets.PACKAGE_CORPUS / name
-        if path.is_file():
-            sets.append(datasets.load_news(path))
+    # dev: calibration and thresholds are chosen on it; test: blind, only reported
+    sets += [ds for ds in (datasets.news_dev(), datasets.news_test()) if ds is not None]
     olid_off_at = float(clf.meta.get("operating_points", {}).get("olid_off_at", 0.5))
     print(f"model {clf.version} ({model_dir}); thresholds {thresholds}; "
           f"OLID operating point {olid_off_at}", file=out)

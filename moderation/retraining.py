@@ -33,7 +33,6 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import classifier, datasets, decisions, gate, model_store
-from .evaluation import NEWS_EVALUATION
 from .policy import DEFAULT_MAX_LENGTH, Thresholds
 from .scorer import Scorer, load_scorer
 from .storage import model_versions, retrain_jobs, transaction
@@ -178,8 +177,8 @@ class Retrainer:
         """Give the candidate the parent's operating point (``gate.calibrate``): its sidecar's
         thresholds are rewritten (the sidecar is not covered by the artifact's sha256)."""
         candidate = classifier.load(work)
-        paths = [datasets.PACKAGE_CORPUS / name for name in NEWS_EVALUATION]
-        texts = [t for path in paths if path.is_file() for t in datasets.load_news(path).texts]
+        texts = [t for ds in (datasets.news_dev(), datasets.news_test()) if ds is not None
+                 for t in ds.texts]
         assert base.classifier is not None, "a refused parent fails the job before this"
         parent = {str(c): t for c, t in base.policy.thresholds.items()}
         thresholds = gate.calibrate(base.classifier, candidate, texts, parent)
@@ -261,7 +260,9 @@ def _sources(rows: list[decisions.Decided]) -> dict[str, int]:
 def _png(current: Scorer, candidate: Scorer, held: list[decisions.Decided]) -> bytes | None:
     """PR curves of both models on the held-out decisions and on dev_news."""
     try:
-        dev = datasets.load_news(datasets.PACKAGE_CORPUS / "dev_news.jsonl")
+        dev = datasets.news_dev()
+        if dev is None:
+            return None
         now = utcnow()
         dev_rows = [decisions.Decided(t, tuple(row), 1.0, now, "dev")  # type: ignore[arg-type]
                     for t, row in zip(dev.texts, dev.labels.tolist(), strict=True)]

@@ -3,11 +3,11 @@
 ``train(data_dir, out_dir)`` is what ``moderation train`` runs. Steps:
 
 1. Public sets (``datasets.public_training_sets``: test splits and held-out rows excluded) and our
-   news corpus (``moderation/corpus/train_news.jsonl``; never ``dev_news.jsonl``), each text folded
+   news corpus (``moderation/corpus/train_news*.jsonl``; never the dev or test files), each text folded
    and marked as the scorer does (``prepare``: folded, names masked, marker tokens).
 2. One shared ``FeatureUnion`` fitted on all training texts; per category one logistic regression on
    the rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``).
-3. The heads fitted on everything; their decision values on ``dev_news.jsonl`` (never fitted on)
+3. The heads fitted on everything; their decision values on the dev corpus (``datasets.news_dev``)
    give each category's Platt scaling (``fit_calibration``: scores become news probabilities) and
    then the policy thresholds (``_dev_thresholds``). ``K_FOLDS`` out-of-fold refits choose the
    OLID operating point (and the thresholds when there is no dev corpus). Saved with
@@ -34,7 +34,7 @@ from .features import mark
 
 VERSION = "news-2026.11.5"
 K_FOLDS = 3
-DEV_CORPUS = datasets.PACKAGE_CORPUS / "dev_news.jsonl"
+DEV_NAME = " + ".join(datasets.DEV_FILES)
 DATASET_WEIGHTS: dict[str, float] = {
     "davidson": 0.4,
     "impermium-train": 1.0,
@@ -87,10 +87,10 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     x = union.fit_transform(marked)
     log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
     pipelines = _fit_pipelines(union, x, labels, weights, seed)
-    dev = datasets.load_news(DEV_CORPUS) if DEV_CORPUS.is_file() else None
+    dev = datasets.news_dev()
     dev_z = _decisions(pipelines, dev.texts) if dev is not None else np.zeros((0, 3))
     calibration = fit_calibration(dev_z, dev.labels) if dev is not None else {}
-    log(f"calibration (Platt, on {DEV_CORPUS.name}): {calibration}")
+    log(f"calibration (Platt, on {DEV_NAME}): {calibration}")
     oof_report: dict[str, Any] = {}
     selection = "given (the parent model's)"
     if thresholds is None:
@@ -98,11 +98,11 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
         selection = f"out-of-fold ({K_FOLDS} folds) scores on the training corpus"
         if dev is not None:
             thresholds, oof_report["dev"] = _dev_thresholds(dev, dev_z, calibration, log)
-            selection = f"calibrated scores on {DEV_CORPUS.name} (held out from fitting)"
+            selection = f"calibrated scores on {DEV_NAME} (held out from fitting)"
     seconds = time.perf_counter() - started
     meta = {**_meta(sets, news_paths, thresholds, oof_report, seed, seconds, selection),
             "version": version, "calibration": calibration,
-            "calibration_data": f"Platt scaling on {DEV_CORPUS.name}" if calibration else None}
+            "calibration_data": f"Platt scaling on {DEV_NAME}" if calibration else None}
     sidecar = classifier.save(pipelines, Path(out_dir), meta)
     log(f"saved {out_dir}/{classifier.MODEL_NAME}.skops in {seconds:.0f} s")
     return _record_metrics(sidecar, Path(data_dir), log)
@@ -170,7 +170,7 @@ def _dev_thresholds(dev: datasets.LabelledSet, z: np.ndarray, calibration: dict[
     thresholds chosen on them were too lenient for new text; the dev corpus is written apart."""
     scores = classifier.calibrated(z, classifier.calibration_array(calibration))
     chosen, mix = choose_thresholds(scores, dev.labels, severe_hits(dev.texts))
-    log(f"thresholds: {chosen}; decision mix on {DEV_CORPUS.name}: {mix}")
+    log(f"thresholds: {chosen}; decision mix on {DEV_NAME}: {mix}")
     return chosen, dict(mix)
 
 
