@@ -18,6 +18,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -307,12 +308,17 @@ def _char_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np
     shares = np.column_stack([np.bincount(word, weights=contribution[:, c], minlength=len(words))
                               for c in range(contribution.shape[1])])
     nonempty = np.flatnonzero(lengths)
-    labels.extend(_readable(_strip_punct(words[i])) for i in nonempty.tolist())
+    labels.extend(_word_label(words[i]) for i in nonempty.tolist())
     parts.append(shares[nonempty])
 
 
-def _strip_punct(word: str) -> str:
-    return re.sub(r"^\W+|\W+$", "", word)
+@lru_cache(maxsize=1 << 16)
+def _word_label(word: str) -> str:
+    """How an explanation names one whitespace-separated word (cached: words repeat)."""
+    return _readable(_EDGE_PUNCT.sub("", word))
+
+
+_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 
 
 def _readable(gram: str) -> str:

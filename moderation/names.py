@@ -8,13 +8,13 @@ review instead of rejecting it), and it is ignored when the writer capitalises m
 ("You Fucking Idiot").
 
 * ``STRONG``: capitalised and next to another capitalised word ("Dick Van Dyke", "Moby Dick",
-  "Mr Dick", "Fucking, Austria"): the classifier sees ``name`` instead.
+  "Mr Dick", "Fucking, Austria"): the classifier does not see the word.
   Also, in any casing and at any place: a phrase from ``lexicon/names.txt`` ("pussy willow",
   "Fucking in Austria"), a word from ``lexicon/senses.txt`` near a word that shows its innocent
   sense ("the bitch had a litter of puppies"), and a capitalised word followed by "in" or "near" and a capitalised
   word ("Fucking in Austria" opening a sentence, where casing alone says nothing).
 * ``WEAK``: capitalised mid-sentence only ("the village of Fucking"): a severe word is held,
-  not rejected, and the classifier sees ``name`` for it; a mild word stays as written.
+  not rejected, and the classifier does not see it; a mild word stays as written.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from enum import Enum
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 
 from .text import Folded
@@ -40,7 +40,7 @@ _SENTENCE_END = frozenset(".!?…:;\"“”'‘’([{\n")
 _PLACE_LINKS = frozenset({"in", "near", "outside"})  # "Fucking in Austria", "Twatt near Kirkwall"
 
 
-SENSE_WINDOW = 5  # words either side of a listed word that can show its innocent sense
+SENSE_WINDOW = 10  # words either side of a listed word that can show its innocent sense
 
 
 def _lexicon_lines(name: str) -> list[str]:
@@ -53,6 +53,12 @@ def known_names() -> frozenset[tuple[str, ...]]:
     """The phrases of ``lexicon/names.txt`` as tuples of lower-cased words."""
     return frozenset(tuple(w.lower() for w in _WORD.findall(line))
                      for line in _lexicon_lines("names.txt"))
+
+
+@cache
+def _lexicon_words() -> frozenset[str]:
+    """Every word of the names and senses lexicons: a mild match on one may be a name too."""
+    return frozenset(w for phrase in known_names() for w in phrase) | frozenset(innocent_senses())
 
 
 @cache
@@ -91,14 +97,19 @@ class Names:
     def __init__(self, original: str) -> None:
         self.text = original
         self.words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(original)]
-        inner = [w for w, s, _ in self.words if not _initial(original, s)]
+        self._starts = [s for _, s, _ in self.words]
+
+    @cached_property
+    def meaningful(self) -> bool:
+        """Does casing mean anything here (not most words capitalised)?"""
+        inner = [w for w, s, _ in self.words if not _initial(self.text, s)]
         capitalised = sum(1 for w in inner if _title(w))
-        self.meaningful = bool(inner) and capitalised / len(inner) <= TITLE_HEAVY
+        return bool(inner) and capitalised / len(inner) <= TITLE_HEAVY
 
     def context(self, start: int, end: int) -> NameContext:
         """How much the original span [start, end) looks like (part of) a name."""
-        i = next((k for k, (_, s, _) in enumerate(self.words) if s >= start), None)
-        if i is None:
+        i = bisect_left(self._starts, start)  # the first word starting at or after the span
+        if i == len(self.words):
             return NameContext.NONE
         if self._known(i) or self._innocent_sense(i):
             return NameContext.STRONG
@@ -138,7 +149,7 @@ def _joined(text: str, end: int, start: int) -> bool:
 
 
 def mask(folded: Folded, spans: Sequence[tuple[int, int]]) -> str:
-    """The folded text with the characters behind each original span replaced by ``name``."""
+    """The folded text with the characters behind each original span removed (``PLACEHOLDER``)."""
     if not spans:
         return folded.text
     text = folded.text
@@ -159,7 +170,9 @@ def mask(folded: Folded, spans: Sequence[tuple[int, int]]) -> str:
 def mark_names(folded: Folded, matches: list[Match]) -> tuple[list[Match], str]:
     """Flag severe matches written as names; the classifier's input with names masked."""
     original = folded.original
-    if not any(m.severity is Severity.SEVERE or _title(original[m.start:m.end]) for m in matches):
+    words = _lexicon_words()
+    if not any(_title(original[m.start:m.end]) or m.word in words or m.term.lower() in words
+               for m in matches):
         return matches, folded.text  # the common case: nothing that could be a name
     names = Names(original)
     out, masked = [], []

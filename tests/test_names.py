@@ -94,12 +94,22 @@ def test_every_known_name_is_read_as_a_name() -> None:
         ("She carried a faggot of sticks for the fire.", "faggot", NameContext.STRONG),
         ("you stupid bitch", "bitch", NameContext.NONE),
         ("the b1tch had puppies", "b1tch", NameContext.NONE),  # a disguised word is no sense
-        ("Puppies? " + "x " * 6 + "bitch", "bitch", NameContext.NONE),  # too far away
+        ("Puppies? " + "x " * 11 + "bitch", "bitch", NameContext.NONE),  # too far away
         ("Harry went off and Jack off the bench scored.", "Jack off", NameContext.WEAK),
     ],
 )
 def test_innocent_senses_and_phrases(text: str, word: str, expected: NameContext) -> None:
     assert context(text, word) is expected
+
+
+def test_a_mild_word_in_its_innocent_sense_is_hidden_from_the_classifier() -> None:
+    folded = fold("Two blue tits on the feeder this morning.")
+    matches, masked = mark_names(folded, WordList.default().match(folded))
+    assert [m.term for m in matches] == ["tits"]
+    assert not matches[0].possible_name  # mild: nothing to hold, the classifier decides
+    assert "tits" not in masked
+    folded = fold("she has great tits")
+    assert mark_names(folded, WordList.default().match(folded))[1] == folded.text
 
 
 def test_every_innocent_sense_is_read_as_one() -> None:
