@@ -36,7 +36,8 @@ from sklearn.metrics import (
 
 from .categories import CATEGORIES, Category
 from .names import mark_names
-from .policy import Decision, Policy, Thresholds, decide
+from .policy import Decision, Policy, Thresholds, decide, hold_if_quoted
+from .quotes import quoted_spans, unquoted
 from .text import fold
 from .wordlist import Match, Severity, WordList
 
@@ -172,8 +173,7 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
         inputs, matches = engine_inputs(ds.texts, wordlist)
         scores = clf.predict_proba(inputs)
         policy = _policy(thresholds)
-        decisions = np.array([decide(dict(zip(map(str, CATEGORIES), map(float, s), strict=True)),
-                                     m, policy)[0] for s, m in zip(scores, matches, strict=True)])
+        decisions = policy_decisions(ds.texts, scores, matches, clf, policy, wordlist)
         violating, headline = _headline(ds, scores, olid_off_at, decisions)
         res = {"n": len(ds), **headline, "categories": _per_category(ds, scores, thresholds),
                "decision_mix": _mix(decisions, violating)}
@@ -185,6 +185,23 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
     if plots_dir is not None and curves:
         _plots(curves, Path(plots_dir))
     return results
+
+
+def policy_decisions(texts: Sequence[str], scores: np.ndarray, matches: Sequence[list[Match]],
+                     clf: Any, policy: Policy, wordlist: WordList) -> np.ndarray:
+    """The scorer's decisions: ``decide`` per text, and for texts with quoted passages the same
+    on their own words (``policy.hold_if_quoted``)."""
+    out = [decide(_score_dict(s), m, policy) for s, m in zip(scores, matches, strict=True)]
+    own = {i: unquoted(t, spans) for i, t in enumerate(texts) if (spans := quoted_spans(t))}
+    if own:
+        inputs, own_matches = engine_inputs(list(own.values()), wordlist)
+        for i, s, m in zip(own, clf.predict_proba(inputs), own_matches, strict=True):
+            out[i] = hold_if_quoted(out[i], decide(_score_dict(s), m, policy))
+    return np.array([d for d, _ in out])
+
+
+def _score_dict(row: np.ndarray) -> dict[str, float]:
+    return dict(zip(map(str, CATEGORIES), map(float, row), strict=True))
 
 
 def _headline(ds: Any, scores: np.ndarray, olid_off_at: float,

@@ -9,6 +9,9 @@ The rule, per category ``c`` with thresholds ``review_at[c] ≤ reject_at[c]``:
 * no model (degraded mode)                                             → review: nothing is auto-approved
 * otherwise                                                            → approve
 
+and then (``hold_if_quoted``): a rejection that the comment's own words, outside quotation marks,
+would not earn ("the man shouting "…" has been charged") → review.
+
 *Mild* hits (words that need context: "hell", "stupid", "kill") never decide on
 their own; they are reported and highlighted, and the classifier weighs them.
 """
@@ -142,6 +145,25 @@ def decide(
     if review:
         return Decision.REVIEW, tuple(review)
     return Decision.APPROVE, ()
+
+
+QUOTED = "in quoted words: held for review"
+
+
+def hold_if_quoted(
+    verdict: tuple[Decision, tuple[str, ...]],
+    own_words: tuple[Decision, tuple[str, ...]],
+) -> tuple[Decision, tuple[str, ...]]:
+    """``verdict`` for the whole comment, unless only its quoted words reject it.
+
+    ``own_words`` is the decision on the text outside quotation marks (``quotes.unquoted``).
+    Quoting a slur or a bigoted claim in order to condemn it is not using it, but a quote can also
+    carry an attack: a moderator decides. Never approves: the result is at least review."""
+    decision, reasons = verdict
+    if decision is not Decision.REJECT or own_words[0] is Decision.REJECT:
+        return verdict
+    held = tuple(f"{r}, {QUOTED}" for r in reasons)
+    return Decision.REVIEW, held + tuple(r for r in own_words[1] if r not in held)
 
 
 def _unique_terms(matches: Sequence[Match]) -> list[Match]:

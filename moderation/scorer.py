@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import classifier as classifier_mod
@@ -20,7 +20,8 @@ from .categories import CATEGORIES, Category
 from .errors import InvalidText, ModelRefused, TextTooLong
 from .fields import encodable
 from .names import mark_names
-from .policy import DEFAULT_THRESHOLDS, Phrase, Policy, Thresholds, Verdict, decide
+from .policy import DEFAULT_THRESHOLDS, Phrase, Policy, Thresholds, Verdict, decide, hold_if_quoted
+from .quotes import quoted_spans, unquoted
 from .text import Folded, fold
 from .wordlist import Match, Severity, WordList
 
@@ -54,20 +55,34 @@ class Scorer:
     def score_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Verdict]:
         """Score a batch; the classifier runs once over the whole batch."""
         folded = [fold(self.validate(t)) for t in texts]
-        matched = [mark_names(f, self.wordlist.match(f)) for f in folded]
+        # A comment with quoted passages is also decided on its own words (policy.hold_if_quoted).
+        own = {i: fold(unquoted(f.original, spans)) for i, f in enumerate(folded)
+               if (spans := quoted_spans(f.original))}
+        matched = [mark_names(f, self.wordlist.match(f)) for f in [*folded, *own.values()]]
         matches = [m for m, _ in matched]
         if self.classifier is None:
-            return [self._degraded_verdict(m) for m in matches]
+            verdicts = [self._degraded_verdict(m) for m in matches]
+            return self._hold_if_quoted(verdicts[: len(texts)], dict(zip(own, verdicts[len(texts):])))
         inputs = [text for _, text in matched]
         probs = self.classifier.predict_proba(inputs)
         verdicts = []
-        for f, m, text, row in zip(folded, matches, inputs, probs):
+        for i, (m, text, row) in enumerate(zip(matches, inputs, probs)):
             scores = {str(c): float(p) for c, p in zip(CATEGORIES, row)}
             decision, reasons = decide(scores, m, self.policy)
-            phrases = self._explain(f, text, scores) if explain else {}
+            phrases = self._explain(folded[i], text, scores) if explain and i < len(texts) else {}
             verdicts.append(
                 Verdict(decision, scores, tuple(m), reasons, self.model_version, phrases)
             )
+        return self._hold_if_quoted(verdicts[: len(texts)], dict(zip(own, verdicts[len(texts):])))
+
+    @staticmethod
+    def _hold_if_quoted(verdicts: list[Verdict], own: Mapping[int, Verdict]) -> list[Verdict]:
+        """Each verdict, held for review where only quoted words reject it."""
+        for i, mine in own.items():
+            v = verdicts[i]
+            decision, reasons = hold_if_quoted((v.decision, v.reasons), (mine.decision, mine.reasons))
+            if decision is not v.decision:
+                verdicts[i] = replace(v, decision=decision, reasons=reasons)
         return verdicts
 
     def for_site(
