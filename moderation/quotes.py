@@ -14,6 +14,9 @@ apostrophes ("don't", "the Smiths' house").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from .wordlist import Match, Severity
 
 _QUOTED = re.compile(r'"[^"\n]{3,400}"|“[^”\n]{3,400}”|«[^»\n]{3,400}»|(?<!\w)‘[^’\n]{3,400}’(?!\w)')
 _MARKS = "\"“”«»‘’"
@@ -35,3 +38,10 @@ def unquoted(text: str, spans: list[tuple[int, int]]) -> str:
         last = end
     pieces.append(text[last:])
     return " ".join(pieces)
+
+
+def rejecting_word_outside(matches: Sequence[Match], spans: list[tuple[int, int]]) -> bool:
+    """Does a severe word outside every quoted span reject the comment on its own? (Then its own
+    words reject it too, and there is no need to decide again.)"""
+    return any(m.severity is Severity.SEVERE and not m.possible_name
+               and not any(a <= m.start and m.end <= b for a, b in spans) for m in matches)

@@ -20,8 +20,17 @@ from .categories import CATEGORIES, Category
 from .errors import InvalidText, ModelRefused, TextTooLong
 from .fields import encodable
 from .names import mark_names
-from .policy import DEFAULT_THRESHOLDS, Phrase, Policy, Thresholds, Verdict, decide, hold_if_quoted
-from .quotes import quoted_spans, unquoted
+from .policy import (
+    DEFAULT_THRESHOLDS,
+    Decision,
+    Phrase,
+    Policy,
+    Thresholds,
+    Verdict,
+    decide,
+    hold_if_quoted,
+)
+from .quotes import quoted_spans, rejecting_word_outside, unquoted
 from .text import Folded, fold
 from .wordlist import Match, Severity, WordList
 
@@ -54,35 +63,33 @@ class Scorer:
 
     def score_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Verdict]:
         """Score a batch; the classifier runs once over the whole batch."""
-        folded = [fold(self.validate(t)) for t in texts]
-        # A comment with quoted passages is also decided on its own words (policy.hold_if_quoted).
-        own = {i: fold(unquoted(f.original, spans)) for i, f in enumerate(folded)
-               if (spans := quoted_spans(f.original))}
-        matched = [mark_names(f, self.wordlist.match(f)) for f in [*folded, *own.values()]]
+        verdicts = self._verdicts([fold(self.validate(t)) for t in texts], explain)
+        # A rejected comment with quoted passages is decided again on its own words, the text
+        # outside the quotes (policy.hold_if_quoted); rare, so a second, small batch.
+        own = {i: fold(unquoted(texts[i], spans)) for i, v in enumerate(verdicts)
+               if v.decision is Decision.REJECT and (spans := quoted_spans(texts[i]))
+               and not rejecting_word_outside(v.matches, spans)}
+        for i, mine in zip(own, self._verdicts(list(own.values()), explain=False)):
+            decision, reasons = hold_if_quoted((verdicts[i].decision, verdicts[i].reasons),
+                                               (mine.decision, mine.reasons))
+            verdicts[i] = replace(verdicts[i], decision=decision, reasons=reasons)
+        return verdicts
+
+    def _verdicts(self, folded: list[Folded], explain: bool) -> list[Verdict]:
+        matched = [mark_names(f, self.wordlist.match(f)) for f in folded]
         matches = [m for m, _ in matched]
         if self.classifier is None:
-            verdicts = [self._degraded_verdict(m) for m in matches]
-            return self._hold_if_quoted(verdicts[: len(texts)], dict(zip(own, verdicts[len(texts):])))
+            return [self._degraded_verdict(m) for m in matches]
         inputs = [text for _, text in matched]
         probs = self.classifier.predict_proba(inputs)
         verdicts = []
-        for i, (m, text, row) in enumerate(zip(matches, inputs, probs)):
+        for f, m, text, row in zip(folded, matches, inputs, probs):
             scores = {str(c): float(p) for c, p in zip(CATEGORIES, row)}
             decision, reasons = decide(scores, m, self.policy)
-            phrases = self._explain(folded[i], text, scores) if explain and i < len(texts) else {}
+            phrases = self._explain(f, text, scores) if explain else {}
             verdicts.append(
                 Verdict(decision, scores, tuple(m), reasons, self.model_version, phrases)
             )
-        return self._hold_if_quoted(verdicts[: len(texts)], dict(zip(own, verdicts[len(texts):])))
-
-    @staticmethod
-    def _hold_if_quoted(verdicts: list[Verdict], own: Mapping[int, Verdict]) -> list[Verdict]:
-        """Each verdict, held for review where only quoted words reject it."""
-        for i, mine in own.items():
-            v = verdicts[i]
-            decision, reasons = hold_if_quoted((v.decision, v.reasons), (mine.decision, mine.reasons))
-            if decision is not v.decision:
-                verdicts[i] = replace(v, decision=decision, reasons=reasons)
         return verdicts
 
     def for_site(
