@@ -30,7 +30,7 @@ SPLIT_SEED = 20261130
 HELD_OUT_SHARE = 0.15
 NAN = float("nan")
 PACKAGE_CORPUS = Path(__file__).parent / "corpus"
-DEV_FILES = ("dev_news.jsonl", "dev_news_extra.jsonl")  # held out from fitting (news_dev)
+DEV_FILES = ("dev_news.jsonl", "dev_news_extra.jsonl", "dev_news_hard.jsonl")  # held out (news_dev)
 TEST_FILE = "test_news.jsonl"  # blind (news_test)
 
 LABEL_MAPPING: dict[str, dict[str, str]] = {

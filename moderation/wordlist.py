@@ -97,10 +97,13 @@ _NOT_VARIANTS = frozenset({"gal", "splc", "rvm", "guldo"})
 _DIGITS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 # Tried first when a masked token ("f**k") fits several words.
 _LIKELY_MASKED = ("fuck", "shit", "cunt", "bitch", "twat", "whore", "slut", "wank", "asshole")
-# Words that never continue a split-up word: joining them made names into inflections.
+# Words that never start or continue a split-up word: joining them made names into inflections
+# ("Twatt in" → "twattin'") and plain prose into oaths ("who re-elected" → "whore").
 _FUNCTION_WORDS = frozenset(
-    {"a", "an", "and", "as", "at", "i", "in", "is", "it", "of", "on", "or", "the", "to"}
+    {"a", "an", "and", "as", "at", "i", "in", "is", "it", "of", "on", "or", "the", "to",
+     "who", "he", "she", "we", "his", "her", "was", "for", "with"}
 )
+_NEVER_STARTS = _FUNCTION_WORDS - {"as"}  # "as shole" is a disguise; "who re-elected" is prose
 _GAP = re.compile(r"[ .\-_*~/|]{1,3}")  # may split a phrase or a word: "blow-job", "fu ck"
 
 
@@ -253,7 +256,8 @@ class WordList:
             if entry is not None and all(_adjacent(toks[k], toks[k + 1], text)
                                          for k in range(i, i + n - 1)):
                 return entry, i + n
-        if first in self._single or first not in self._prefixes or i + 1 == len(toks):
+        if (first in self._single or first not in self._prefixes or first in _NEVER_STARTS
+                or i + 1 == len(toks)):
             return None, i  # a whole word stays one match: "twats in" is "twats"
         found: tuple[Entry | None, int] = (None, i)
         joined = first
@@ -316,7 +320,8 @@ def _plain(word: str) -> str:
 
 def _split_word(wl: WordList, words: list[str], k: int) -> bool:
     """Whether words[k:k+2] or words[k:k+3] join into a SEVERE word (fast-path check)."""
-    if words[k] in wl._single or words[k] not in wl._prefixes or words[k + 1] in _FUNCTION_WORDS:
+    if (words[k] in wl._single or words[k] not in wl._prefixes or words[k] in _NEVER_STARTS
+            or words[k + 1] in _FUNCTION_WORDS):
         return False
     joined = words[k] + words[k + 1]
     if joined in wl._single:
