@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,53 +51,41 @@ VIOLATION_KINDS = {k for k in REQUIRED_KINDS if not k.startswith("clean_")}
 MIN_VIOLATION = {"train": 40, "dev": 20, "dev_extra": 15, "test": 15}
 BIG_CLEAN = ("clean_debate", "clean_news_vocab", "clean_neutral_group")
 MIN_BIG_CLEAN = {"train": 100, "dev": 50, "dev_extra": 45, "test": 50}
-# dev_hard is deliberately skewed towards the hard cases: clean comments that trip filters (about 62 % of it) and
-# subtle violations (no swear word, no slur). It has no obscene_plain, personal_insult_swear or derogatory_slur
-# lines, so it gets its own per-kind minimums and clean share instead of the balanced-file checks.
-HARD_MIN = {
-    "clean_debate": 55,
-    "clean_neutral_group": 55,
-    "clean_scunthorpe": 40,
-    "clean_news_vocab": 30,
-    "clean_sarcasm": 25,
-    "clean_everyday": 15,
-    "personal_insult_noswear": 20,
-    "personal_threat": 20,
-    "derogatory_generalisation": 10,
-    "derogatory_conspiracy": 10,
-    "derogatory_dehumanising": 10,
-    "derogatory_exclusion": 10,
-    "obscene_obfuscated": 15,
-    "obscene_sexual": 10,
-    "mixed": 10,
+@dataclass(frozen=True)
+class Skewed:
+    """A deliberately unbalanced file: its own per-kind minimums and clean share instead of the
+    balanced-file checks. ``only``: no other kinds allowed; ``mixed_has``: a label every mixed
+    line carries."""
+
+    minimums: dict[str, int]
+    clean_share: tuple[float, float]
+    only: bool = False
+    mixed_has: str | None = None
+
+
+SKEWED = {
+    # Hard cases: clean comments that trip filters (about 62 %) and subtle violations (no swear
+    # word, no slur); no obscene_plain, personal_insult_swear or derogatory_slur lines.
+    "dev_hard": Skewed(
+        {"clean_debate": 55, "clean_neutral_group": 55, "clean_scunthorpe": 40,
+         "clean_news_vocab": 30, "clean_sarcasm": 25, "clean_everyday": 15,
+         "personal_insult_noswear": 20, "personal_threat": 20, "derogatory_generalisation": 10,
+         "derogatory_conspiracy": 10, "derogatory_dehumanising": 10, "derogatory_exclusion": 10,
+         "obscene_obfuscated": 15, "obscene_sexual": 10, "mixed": 10},
+        (0.55, 0.7)),
+    # How groups are mentioned: neutral mentions (about 64 %) against slur-free attacks on the
+    # same groups.
+    "train_groups": Skewed(
+        {"clean_neutral_group": 240, "derogatory_generalisation": 28,
+         "derogatory_dehumanising": 28, "derogatory_exclusion": 28, "derogatory_conspiracy": 28,
+         "mixed": 18},
+        (0.6, 0.7), only=True, mixed_has="derogatory"),
+    # Criticising named officials' actions (clean, about 68 %) against attacking the person.
+    "train_officials": Skewed(
+        {"clean_debate": 220, "clean_sarcasm": 18, "personal_insult_noswear": 45,
+         "personal_insult_swear": 25, "personal_threat": 22, "mixed": 12},
+        (0.6, 0.75), only=True, mixed_has="personal"),
 }
-HARD_CLEAN_SHARE = (0.55, 0.7)
-# train_groups is a training supplement about how groups are mentioned: neutral mentions (about 64 %) against
-# slur-free attacks on the same groups. It has only clean_neutral_group, the four slur-free derogatory kinds and
-# mixed lines, so it gets its own minimums and clean share.
-GROUPS_MIN = {
-    "clean_neutral_group": 240,
-    "derogatory_generalisation": 28,
-    "derogatory_dehumanising": 28,
-    "derogatory_exclusion": 28,
-    "derogatory_conspiracy": 28,
-    "mixed": 18,
-}
-GROUPS_KINDS = set(GROUPS_MIN)
-GROUPS_CLEAN_SHARE = (0.6, 0.7)
-# train_officials is a training supplement on criticising named officials' actions (clean, about 68 %) against
-# attacking the person (insults with and without swear words, threats, mixed lines that include personal). It has
-# only these kinds, so it gets its own minimums and clean share.
-OFFICIALS_MIN = {
-    "clean_debate": 220,
-    "clean_sarcasm": 18,
-    "personal_insult_noswear": 45,
-    "personal_insult_swear": 25,
-    "personal_threat": 22,
-    "mixed": 12,
-}
-OFFICIALS_KINDS = set(OFFICIALS_MIN)
-OFFICIALS_CLEAN_SHARE = (0.6, 0.75)
 
 
 def _norm(text: str) -> str:
@@ -163,12 +152,8 @@ def test_no_duplicates_across_files(a, b):
 
 def test_every_kind_present_and_balanced(split):
     name, rows = split
-    if name == "dev_hard":
-        pytest.skip("dev_hard is deliberately skewed; see test_dev_hard_kinds")
-    if name == "train_groups":
-        pytest.skip("train_groups is deliberately skewed; see test_train_groups_kinds")
-    if name == "train_officials":
-        pytest.skip("train_officials is deliberately skewed; see test_train_officials_kinds")
+    if name in SKEWED:
+        pytest.skip(f"{name} is deliberately skewed; see test_skewed_file_kinds")
     if name not in MIN_VIOLATION:
         pytest.skip(f"{name} is a supplement")
     kinds = Counter(r["kind"] for r in rows)
@@ -182,39 +167,18 @@ def test_every_kind_present_and_balanced(split):
     assert 0.4 <= clean / len(rows) <= 0.6, f"{name}: clean share {clean / len(rows):.2f}"
 
 
-def test_dev_hard_kinds():
-    rows = _load("dev_hard")
+@pytest.mark.parametrize("name", list(SKEWED))
+def test_skewed_file_kinds(name):
+    rows, spec = _load(name), SKEWED[name]
     kinds = Counter(r["kind"] for r in rows)
-    for kind, least in HARD_MIN.items():
-        assert kinds[kind] >= least, f"dev_hard: only {kinds[kind]} {kind}"
+    if spec.only:
+        assert set(kinds) <= set(spec.minimums), f"{name}: unexpected kinds {sorted(set(kinds) - set(spec.minimums))}"
+    for kind, least in spec.minimums.items():
+        assert kinds[kind] >= least, f"{name}: only {kinds[kind]} {kind}"
+    if spec.mixed_has:
+        for row in rows:
+            if row["kind"] == "mixed":
+                assert row[spec.mixed_has] == 1, f"{name}: mixed line without {spec.mixed_has}: {row['text']!r}"
     clean = sum(c for k, c in kinds.items() if k.startswith("clean_"))
-    low, high = HARD_CLEAN_SHARE
-    assert low <= clean / len(rows) <= high, f"dev_hard: clean share {clean / len(rows):.2f}"
-
-
-def test_train_groups_kinds():
-    rows = _load("train_groups")
-    kinds = Counter(r["kind"] for r in rows)
-    assert set(kinds) <= GROUPS_KINDS, f"train_groups: unexpected kinds {sorted(set(kinds) - GROUPS_KINDS)}"
-    for kind, least in GROUPS_MIN.items():
-        assert kinds[kind] >= least, f"train_groups: only {kinds[kind]} {kind}"
-    for row in rows:
-        if row["kind"] == "mixed":
-            assert row["derogatory"] == 1, f"train_groups: mixed line without derogatory: {row['text']!r}"
-    clean = sum(c for k, c in kinds.items() if k.startswith("clean_"))
-    low, high = GROUPS_CLEAN_SHARE
-    assert low <= clean / len(rows) <= high, f"train_groups: clean share {clean / len(rows):.2f}"
-
-
-def test_train_officials_kinds():
-    rows = _load("train_officials")
-    kinds = Counter(r["kind"] for r in rows)
-    assert set(kinds) <= OFFICIALS_KINDS, f"train_officials: unexpected kinds {sorted(set(kinds) - OFFICIALS_KINDS)}"
-    for kind, least in OFFICIALS_MIN.items():
-        assert kinds[kind] >= least, f"train_officials: only {kinds[kind]} {kind}"
-    for row in rows:
-        if row["kind"] == "mixed":
-            assert row["personal"] == 1, f"train_officials: mixed line without personal: {row['text']!r}"
-    clean = sum(c for k, c in kinds.items() if k.startswith("clean_"))
-    low, high = OFFICIALS_CLEAN_SHARE
-    assert low <= clean / len(rows) <= high, f"train_officials: clean share {clean / len(rows):.2f}"
+    low, high = spec.clean_share
+    assert low <= clean / len(rows) <= high, f"{name}: clean share {clean / len(rows):.2f}"
