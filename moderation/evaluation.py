@@ -37,7 +37,7 @@ from sklearn.metrics import (
 from .categories import CATEGORIES, Category
 from .names import mark_names
 from .policy import Decision, Policy, Thresholds, decide, hold_if_quoted
-from .quotes import quoted_spans, rejecting_word_outside, unquoted
+from .quotes import own_words_to_decide
 from .text import fold
 from .wordlist import Match, Severity, WordList
 
@@ -52,8 +52,6 @@ REJECT_FLOOR = 0.9
 
 
 # --- thresholds ----------------------------------------------------------------------------------
-
-
 
 def engine_inputs(texts: Sequence[str],
                   wordlist: WordList | None = None) -> tuple[list[str], list[list[Match]]]:
@@ -192,9 +190,8 @@ def policy_decisions(texts: Sequence[str], scores: np.ndarray, matches: Sequence
     """The scorer's decisions: ``decide`` per text, and for texts with quoted passages the same
     on their own words (``policy.hold_if_quoted``)."""
     out = [decide(_score_dict(s), m, policy) for s, m in zip(scores, matches, strict=True)]
-    own = {i: unquoted(t, spans) for i, t in enumerate(texts)
-           if out[i][0] is Decision.REJECT and (spans := quoted_spans(t))
-           and not rejecting_word_outside(matches[i], spans)}
+    own = {i: words for i, t in enumerate(texts) if (words := own_words_to_decide(
+        t, out[i][0] is Decision.REJECT, matches[i])) is not None}
     if own:
         inputs, own_matches = engine_inputs(list(own.values()), wordlist)
         for i, s, m in zip(own, clf.predict_proba(inputs), own_matches, strict=True):

@@ -40,7 +40,18 @@ def unquoted(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(pieces)
 
 
-def rejecting_word_outside(matches: Sequence[Match], spans: list[tuple[int, int]]) -> bool:
+def own_words_to_decide(text: str, rejected: bool, matches: Sequence[Match]) -> str | None:
+    """The writer's own words, if a comment must also be decided on them: it was rejected, it
+    quotes a passage, and no severe word outside the quotes rejects it anyway. None otherwise."""
+    if not rejected:
+        return None
+    spans = quoted_spans(text)
+    if not spans or _rejecting_word_outside(matches, spans):
+        return None
+    return unquoted(text, spans)
+
+
+def _rejecting_word_outside(matches: Sequence[Match], spans: list[tuple[int, int]]) -> bool:
     """Does a severe word outside every quoted span reject the comment on its own? (Then its own
     words reject it too, and there is no need to decide again.)"""
     return any(m.severity is Severity.SEVERE and not m.possible_name

@@ -30,7 +30,7 @@ from .policy import (
     decide,
     hold_if_quoted,
 )
-from .quotes import quoted_spans, rejecting_word_outside, unquoted
+from .quotes import own_words_to_decide
 from .text import Folded, fold
 from .wordlist import Match, Severity, WordList
 
@@ -66,9 +66,8 @@ class Scorer:
         verdicts = self._verdicts([fold(self.validate(t)) for t in texts], explain)
         # A rejected comment with quoted passages is decided again on its own words, the text
         # outside the quotes (policy.hold_if_quoted); rare, so a second, small batch.
-        own = {i: fold(unquoted(texts[i], spans)) for i, v in enumerate(verdicts)
-               if v.decision is Decision.REJECT and (spans := quoted_spans(texts[i]))
-               and not rejecting_word_outside(v.matches, spans)}
+        own = {i: fold(words) for i, v in enumerate(verdicts) if (words := own_words_to_decide(
+            texts[i], v.decision is Decision.REJECT, v.matches)) is not None}
         for i, mine in zip(own, self._verdicts(list(own.values()), explain=False)):
             decision, reasons = hold_if_quoted((verdicts[i].decision, verdicts[i].reasons),
                                                (mine.decision, mine.reasons))
