@@ -11,8 +11,8 @@ review instead of rejecting it), and it is ignored when the writer capitalises m
   "Mr Dick", "Fucking, Austria"): the classifier does not see the word.
   Also, in any casing and at any place: a phrase from ``lexicon/names.txt`` ("pussy willow",
   "Fucking in Austria"), a word from ``lexicon/senses.txt`` near a word that shows its innocent
-  sense ("the bitch had a litter of puppies"), and a capitalised word followed by "in" or "near" and a capitalised
-  word ("Fucking in Austria" opening a sentence, where casing alone says nothing).
+  sense ("the bitch had a litter of puppies"), and a capitalised word followed by "in" or "near"
+  and a capitalised word ("Fucking in Austria" opening a sentence, where casing says nothing).
 * ``WEAK``: capitalised mid-sentence only ("the village of Fucking"): a severe word is held,
   not rejected, and the classifier does not see it; a mild word stays as written.
 """
@@ -38,8 +38,6 @@ TITLE_HEAVY = 0.5  # above this share of capitalised mid-sentence words, casing 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SENTENCE_END = frozenset(".!?…:;\"“”'‘’([{\n")
 _PLACE_LINKS = frozenset({"in", "near", "outside"})  # "Fucking in Austria", "Twatt near Kirkwall"
-
-
 SENSE_WINDOW = 10  # words either side of a listed word that can show its innocent sense
 
 
@@ -53,6 +51,11 @@ def known_names() -> frozenset[tuple[str, ...]]:
     """The phrases of ``lexicon/names.txt`` as tuples of lower-cased words."""
     return frozenset(tuple(w.lower() for w in _WORD.findall(line))
                      for line in _lexicon_lines("names.txt"))
+
+
+@cache
+def _longest_name() -> int:
+    return max(map(len, known_names()), default=0)
 
 
 @cache
@@ -137,10 +140,11 @@ class Names:
     def _known(self, i: int) -> bool:
         """Is word i part of a phrase of ``lexicon/names.txt``?"""
         names = known_names()
-        lowered = [w.lower() for w, _, _ in self.words[max(0, i - 3) : i + 4]]
-        at = min(i, 3)
-        return any(tuple(lowered[a:b]) in names
-                   for a in range(at + 1) for b in range(at + 1, len(lowered) + 1) if b - a > 1)
+        for length in range(2, _longest_name() + 1):
+            for a in range(max(0, i - length + 1), min(i, len(self.words) - length) + 1):
+                if tuple(w.lower() for w, _, _ in self.words[a : a + length]) in names:
+                    return True
+        return False
 
 
 def _joined(text: str, end: int, start: int) -> bool:
