@@ -248,7 +248,6 @@ _SEXUAL = re.compile(
     r"(?:big|huge|tiny|small|massive|nice|great) (?:tits|boobs|cock|dick|knob|rack|package|ass|arse))\b"
 )
 _NEGATORS = _words("not no never isn't aren't wasn't weren't isnt arent nor hardly")
-_ANY_GROUP_WORD = GROUP_TERMS | GROUP_SINGULAR | _GROUP_INVARIANT
 # The phrase patterns, searched together in one pass (see ``patternset``); the group phrases'
 # positions are then found with Python's re, only in the texts that hold one.
 _SEARCHED_MARKERS = ("mkconspiracy", "mkexpel", "mkthreat", "mkcondemn", "mksexual")
@@ -259,19 +258,17 @@ _SEARCHED = PatternSet([_CONSPIRACY, _EXPEL, _THREAT, _CONDEMN, _SEXUAL, _GROUP_
 def markers(folded: str) -> list[str]:
     """The marker tokens for one folded text, in ``MARKERS`` order."""
     words = _WORD.findall(folded)
-    vocab = set(words)  # most texts hold no word of a given list: one set test skips the scan
     found: set[str] = set()
-    groups = ([i for i, w in enumerate(words) if w in GROUP_TERMS
-               or (w in GROUP_SINGULAR and i > 0 and words[i - 1] in _SINGULAR_QUANTIFIERS)
-               or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
-              if not vocab.isdisjoint(_ANY_GROUP_WORD) else [])
+    groups = [i for i, w in enumerate(words) if w in GROUP_TERMS
+              or (w in GROUP_SINGULAR and i > 0 and words[i - 1] in _SINGULAR_QUANTIFIERS)
+              or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
     searched = _SEARCHED.found(folded)
     if _GROUP_PHRASE in searched:
         groups += [len(_WORD.findall(folded[: m.end()])) - 1
                    for m in _GROUP_PHRASES.finditer(folded)]
-    demeans = _positions(words, vocab, DEMEANING)
-    insults = _positions(words, vocab, INSULTS)
-    yous = _positions(words, vocab, YOU)
+    demeans = [i for i, w in enumerate(words) if w in DEMEANING]
+    insults = [i for i, w in enumerate(words) if w in INSULTS]
+    yous = [i for i, w in enumerate(words) if w in YOU]
     if groups:
         found.add("mkgroup")
         if any(_generalised(words, i) for i in groups):
@@ -288,7 +285,7 @@ def markers(folded: str) -> list[str]:
             found.add("mkyouinsult")
     if any(_negated(words, i) for i in demeans + insults):
         found.add("mknegated")
-    if not vocab.isdisjoint(SLURS):
+    if not SLURS.isdisjoint(words):
         found.add("mkslur")
     found.update(_SEARCHED_MARKERS[i] for i in searched if i != _GROUP_PHRASE)
     return [m for m in MARKERS if m in found]
@@ -298,10 +295,6 @@ def mark(folded: str) -> str:
     """``folded`` followed by its marker tokens: the text the vectorisers see."""
     found = markers(folded)
     return f"{folded} {' '.join(found)}" if found else folded
-
-
-def _positions(words: list[str], vocab: set[str], wanted: frozenset[str]) -> list[int]:
-    return [i for i, w in enumerate(words) if w in wanted] if not vocab.isdisjoint(wanted) else []
 
 
 def _near(left: list[int], right: list[int]) -> bool:
