@@ -147,7 +147,7 @@ def decide(
     return Decision.APPROVE, ()
 
 
-QUOTED = "in quoted words: held for review"
+QUOTED = "in quoted or reported words: held for review"
 
 
 def hold_if_quoted(

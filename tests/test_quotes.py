@@ -3,8 +3,8 @@
 import pytest
 
 from moderation import load_scorer
-from moderation.policy import QUOTED, Decision, hold_if_quoted
-from moderation.quotes import quoted_spans, unquoted
+from moderation.policy import QUOTED, Decision, decide, hold_if_quoted
+from moderation.quotes import cited_spans, quoted_spans, reported_spans, unquoted
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +19,40 @@ def scorer():
         ("She wrote “they are all the same” on the wall.", ["“they are all the same”"]),
         ("«nous sommes» and ‘two words’ here", ["«nous sommes»", "‘two words’"]),
         ('A "single" word is no passage.', []),
-        ("Don't read the Smiths' house as a quote.", []),  # straight single quotes: apostrophes
+        ("Don't read the Smiths' house as a quote.", []),  # apostrophes
+        ("He called him a 'dirty foreigner' in court.", ["'dirty foreigner'"]),  # British style
+        ("It's rock 'n' roll, isn't it, and the Joneses' car", []),
+        ("She said 'don't go' twice", []),  # an apostrophe inside: missed, never mismatched
         ('An open "quote with no end', []),
         ('Two\n"lines are\nnot" one quote', []),
     ],
 )
 def test_quoted_spans(text: str, quoted: list[str]) -> None:
     assert [text[a:b] for a, b in quoted_spans(text)] == quoted
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("People keep saying immigrants are all criminals; the figures say otherwise.",
+         [" immigrants are all criminals"]),
+        ("The old myth that Jews control the banks is back, but it is still a lie.",
+         [" Jews control the banks is back,"]),
+        ("Some people still think that women cannot drive", [" women cannot drive"]),
+        ("They claimed Poles steal jobs! Nonsense.", [" Poles steal jobs"]),
+        ("I say you are an idiot.", []),  # the writer's own claim
+        ("Nobody said anything.", []),
+        ("They said no.", []),  # one word is no passage
+    ],
+)
+def test_reported_spans(text: str, reported: list[str]) -> None:
+    assert [text[a:b] for a, b in reported_spans(text)] == reported
+
+
+def test_cited_spans_merge_quotes_and_reports() -> None:
+    text = 'He shouted "go home" and they claimed Poles steal jobs, but nobody believed it.'
+    assert [text[a:b] for a, b in cited_spans(text)] == [
+        ' "go home" and they claimed Poles steal jobs,']
 
 
 def test_unquoted_keeps_the_writers_own_words() -> None:
@@ -48,12 +75,16 @@ def test_hold_if_quoted_only_turns_a_quote_made_rejection_into_review() -> None:
     "text",
     ['The man shouting "Muslims are all terrorists" has been charged. Good.',
      'He called her a "stupid bitch" in court and was fined.',
-     "The judge said “go back to your own country” was a racist remark."],
+     "The judge said “go back to your own country” was a racist remark.",
+     "People keep saying immigrants are all criminals; the figures show the opposite.",
+     "The claim that Muslims are all terrorists is a lie and you know it."],
 )
 def test_quoting_to_condemn_is_held_not_rejected(scorer, text: str) -> None:
     verdict = scorer.score(text)
     assert verdict.decision is Decision.REVIEW
-    assert any(QUOTED in r for r in verdict.reasons)
+    # the reasons name the quote exactly when the whole text would have been rejected
+    whole, _ = decide(verdict.scores, verdict.matches, scorer.policy)
+    assert (whole is Decision.REJECT) == any(QUOTED in r for r in verdict.reasons)
     assert verdict.matches or max(verdict.scores.values()) > 0.9  # what it quotes is still shown
 
 
@@ -61,7 +92,9 @@ def test_quoting_to_condemn_is_held_not_rejected(scorer, text: str) -> None:
     "text",
     ['Muslims are all terrorists, as "everyone" knows',  # one quoted word is no passage
      'Fuck off. "I agree" said nobody',  # the writer's own words reject it
-     'You are a moron and "a total waste of space", everyone says'],
+     'You are a moron and "a total waste of space", everyone says',
+     "They say you are an idiot. You are an idiot.",  # reported, then said in its own words
+     "I say Muslims are all terrorists."],  # the writer's own claim
 )
 def test_own_words_still_reject(scorer, text: str) -> None:
     assert scorer.score(text).decision is Decision.REJECT
