@@ -5,8 +5,10 @@
 1. Public sets (``datasets.public_training_sets``: test splits and held-out rows excluded) and our
    news corpus (``moderation/corpus/train_news*.jsonl``; never the dev or test files), each text folded
    and marked as the scorer does (``prepare``: folded, names masked, marker tokens).
-2. One shared ``FeatureUnion`` fitted on all training texts; per category one logistic regression on
-   the rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``).
+2. One shared ``FeatureUnion`` fitted on all training texts; per category one linear head on the
+   rows that label that category (NaN → left out), weighted per dataset (``DATASET_WEIGHTS``): the
+   average, in logit space, of a logistic regression on the features and one on NB-scaled features
+   (``_fit_head``), kept as a single weight vector.
 3. The heads fitted on everything; their decision values on the dev corpus (``datasets.news_dev``)
    give each category's Platt scaling (``fit_calibration``: scores become news probabilities) and
    then the policy thresholds (``_dev_thresholds``). ``K_FOLDS`` out-of-fold refits choose the
@@ -32,7 +34,7 @@ from .categories import CATEGORIES
 from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
 
-VERSION = "news-2026.11.5"
+VERSION = "news-2026.11.6"
 K_FOLDS = 3
 DEV_NAME = " + ".join(datasets.DEV_FILES)
 DATASET_WEIGHTS: dict[str, float] = {
@@ -43,6 +45,8 @@ DATASET_WEIGHTS: dict[str, float] = {
     "news": 12.0,
     "augmented-news": 6.0,  # group-swapped copies of the news lines (augment.py)
 }
+NB_SHARE = 0.5  # each head's share of the NB-scaled fit (``_fit_head``)
+NB_PRIOR = 1.0  # rows (of the heaviest weight) added to each side of an NB ratio (``nb_ratios``)
 
 
 def prepare(texts: Sequence[str]) -> list[str]:
@@ -189,11 +193,37 @@ def _fit_heads(x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, seed: 
 
 
 def _fit_head(x: sp.csr_matrix, label: np.ndarray, weights: np.ndarray, seed: int) -> Any:
+    """A logistic regression whose weights are the mean of two fits' (``NB_SHARE``): one on the
+    features, one on NB-scaled features (Wang & Manning 2012). Both are linear in the same
+    features, so their mean decision value is one weight vector: the scorer's cost is unchanged.
+
+    Measured on rows held out of fitting (15 % of Jigsaw's and OLID's training rows; the dev
+    corpus): Jigsaw AUC 0.963 → 0.965, OLID AUC 0.788 → 0.793, dev AUC 0.978 → 0.978, dev
+    violations held 96.1 → 96.4 %, clean approved 86.6 → 87.0 %. The NB fit alone was worse on dev.
+    The cost: on little data (the news corpus alone) it trusts rare phrases more (``nb_ratios``)."""
     rows = ~np.isnan(label)
     y = label[rows].astype(int)
     if len(np.unique(y)) < 2:
         raise ValueError("a category has only one class in the training data")
-    return classifier.build_head(seed=seed).fit(x[rows], y, sample_weight=weights[rows])
+    xr, w = x[rows], weights[rows]
+    head = classifier.build_head(seed=seed).fit(xr, y, sample_weight=w)
+    r = nb_ratios(xr, y, w)
+    nb = classifier.build_head(seed=seed).fit(xr @ sp.diags(r), y, sample_weight=w)
+    head.coef_ = (1 - NB_SHARE) * head.coef_ + NB_SHARE * nb.coef_ * r
+    head.intercept_ = (1 - NB_SHARE) * head.intercept_ + NB_SHARE * nb.intercept_
+    return head
+
+
+def nb_ratios(x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per feature, the log-ratio of its weighted presence in positive rows to that in negative
+    rows: NB-SVM's feature scaling. Smoothed by ``NB_PRIOR`` (a row of the heaviest weight) on each
+    side, so a phrase seen in a few heavy news lines is not taken as certain."""
+    present = x.copy()
+    present.data[:] = 1.0
+    prior = NB_PRIOR * float(weights.max())
+    pos = np.asarray(present.T @ (weights * (y == 1))).ravel() + prior
+    neg = np.asarray(present.T @ (weights * (y == 0))).ravel() + prior
+    return np.log((pos / pos.sum()) / (neg / neg.sum()))
 
 
 def _fit_pipelines(union: FeatureUnion, x: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,

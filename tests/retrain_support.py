@@ -25,9 +25,12 @@ TEMPLATES = ("Another article on {t} by a {w}.", "{W}. That is all I have to say
              "Mark from the council is a {w} on {t}.", "More {w} nonsense about {t}.",
              "Somebody tell the {w} at the desk that {t} matter.",
              "Spoken like a true {w}, {t} are fine.")
-# New comments using the word, on topics the site's decisions never mentioned.
+# New comments using the word, on topics the site's decisions never mentioned, in frames that carry
+# no other signal: the base model must approve them, so that holding them afterwards shows what was
+# learnt. ("Somebody tell the vexnork at the desk…" was one until news-2026.11.6: "tell the" opens
+# two of the corpus's threats, and the NB-scaled heads held it before any teaching.)
 PROBES = ("Another article on the ferry timetable by a vexnork.",
-          "Somebody tell the vexnork at the desk that the museum roof matters.",
+          "Vexnork. That is all I have to say about the museum roof.",
           "Another article on the cycle paths by a vexnork.")
 
 

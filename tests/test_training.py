@@ -110,6 +110,27 @@ def test_choose_thresholds_meets_targets_on_separable_scores() -> None:
     assert all(0 <= r <= j <= 1 for r, j in chosen.values())
 
 
+def test_a_head_is_the_mean_of_its_plain_and_nb_scaled_fits() -> None:
+    import scipy.sparse as sp
+
+    from moderation.training import _fit_head, nb_ratios
+
+    rng = np.random.default_rng(0)
+    x = sp.random(300, 40, density=0.2, format="csr", random_state=1)
+    y = (x[:, :5].sum(axis=1).A.ravel() > 0.4).astype(float)
+    w = rng.uniform(0.5, 2.0, 300)
+    label = y.copy()
+    label[:20] = np.nan  # rows that do not label the category are left out of both fits
+    head = _fit_head(x, label, w, seed=0)
+    xr, yr, wr = x[20:], y[20:].astype(int), w[20:]
+    r = nb_ratios(xr, yr, wr)
+    plain = classifier.build_head().fit(xr, yr, sample_weight=wr)
+    nb = classifier.build_head().fit(xr @ sp.diags(r), yr, sample_weight=wr)
+    expected = (plain.decision_function(x) + nb.decision_function(x @ sp.diags(r))) / 2
+    assert np.allclose(head.decision_function(x), expected)
+    assert r[:5].min() > 0 > r[5:].mean()  # the features that make a positive scale up
+
+
 def test_train_on_tiny_fixture_gives_a_loadable_model(tmp_path: Path) -> None:
     started = time.perf_counter()
     meta = train(tmp_path / "no-public-data", tmp_path / "out", corpus=FIXTURE, log=lambda _: None)
