@@ -29,15 +29,23 @@ _MARKS = "\"“”«»‘’'"
 _SUBJECT = (r"(?:people|they|some|many|others|folks?|trolls|critics|he|she|who|someone|somebody|"
             r"commenters|posters|politicians|campaigners|protest[eo]rs|the\s+(?:crowd|mob|leaflets?|"
             r"placards?|signs?|banners?|graffiti))")
-_VERB = (r"(?:say|says|said|saying|claim|claims|claimed|claiming|insist|insists|insisted|insisting|"
-         r"shout|shouts|shouted|shouting|chant|chants|chanted|chanting|write|writes|wrote|writing|"
-         r"post|posts|posted|posting|repeat|repeats|repeated|repeating|argue|argues|argued|arguing|"
-         r"suggest|suggests|suggested|suggesting|think|thinks|thought|believe|believes|believed|"
-         r"tell\s+us|told\s+us)")
+_VERBS = (
+    "say", "says", "said", "saying", "claim", "claims", "claimed", "claiming", "insist",
+    "insists", "insisted", "insisting", "shout", "shouts", "shouted", "shouting", "chant",
+    "chants", "chanted", "chanting", "write", "writes", "wrote", "writing", "post", "posts",
+    "posted", "posting", "repeat", "repeats", "repeated", "repeating", "argue", "argues",
+    "argued", "arguing", "suggest", "suggests", "suggested", "suggesting", "think", "thinks",
+    "thought", "believe", "believes", "believed", "tell", "told"
+)
+_CLAIMS = (
+    "myth", "idea", "notion", "claim", "lie", "trope", "stereotype", "canard", "smear",
+    "assumption", "belief", "theory", "line"
+)
+_CUES = frozenset(_VERBS + _CLAIMS)  # a reported passage needs one of these words
+_VERB = rf"(?:{'|'.join(v for v in _VERBS if v not in ('tell', 'told'))}|tell\s+us|told\s+us)"
 _BETWEEN = (r"(?:\s+(?:keep|keeps|kept|still|always|often|will|would|like\s+to|love\s+to|used\s+to|"
             r"continue\s+to|continues\s+to|have|has|had|even|actually|seriously|were|was|are|is))*")
-_CLAIM = (r"the\s+(?:\w+\s+)?(?:myth|idea|notion|claim|lie|trope|stereotype|canard|smear|"
-          r"assumption|belief|theory|line)\s+that")
+_CLAIM = rf"the\s+(?:\w+\s+)?(?:{'|'.join(_CLAIMS)})\s+that"
 _REPORTED = re.compile(
     rf"\b(?:{_SUBJECT}{_BETWEEN}\s+{_VERB}(?:\s+that)?|{_CLAIM})\b"
     r"(?P<claim>[^.;!?\n]{3,300}?)(?=[.;!?\n]|\s+but\b|$)", re.IGNORECASE)
@@ -54,6 +62,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 def reported_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the claims a comment attributes to others ("they say <claim>."), of two words or
     more; the attributing words themselves are the writer's own."""
+    if _CUES.isdisjoint(_WORD.findall(text.lower())):
+        return []  # the common case, without running the pattern (~35 µs)
     return [m.span("claim") for m in _REPORTED.finditer(text)
             if len(_WORD.findall(m.group("claim"))) >= 2]
 
