@@ -110,10 +110,10 @@ def test_choose_thresholds_meets_targets_on_separable_scores() -> None:
     assert all(0 <= r <= j <= 1 for r, j in chosen.values())
 
 
-def test_a_head_is_the_mean_of_its_plain_and_nb_scaled_fits() -> None:
+def test_a_head_is_the_weighted_mean_of_its_plain_and_nb_scaled_fits() -> None:
     import scipy.sparse as sp
 
-    from moderation.training import _fit_head, nb_ratios
+    from moderation.training import NB_SHARE, _fit_head, nb_ratios
 
     rng = np.random.default_rng(0)
     x = sp.random(300, 40, density=0.2, format="csr", random_state=1)
@@ -126,7 +126,8 @@ def test_a_head_is_the_mean_of_its_plain_and_nb_scaled_fits() -> None:
     r = nb_ratios(xr, yr, wr)
     plain = classifier.build_head().fit(xr, yr, sample_weight=wr)
     nb = classifier.build_head().fit(xr @ sp.diags(r), yr, sample_weight=wr)
-    expected = (plain.decision_function(x) + nb.decision_function(x @ sp.diags(r))) / 2
+    expected = ((1 - NB_SHARE) * plain.decision_function(x)
+                + NB_SHARE * nb.decision_function(x @ sp.diags(r)))
     assert np.allclose(head.decision_function(x), expected)
     assert r[:5].min() > 0 > r[5:].mean()  # the features that make a positive scale up
 
