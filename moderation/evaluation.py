@@ -187,8 +187,8 @@ def evaluate(model_dir: Path, data_dir: Path | None, plots_dir: Path | None, *,
 
 def policy_decisions(texts: Sequence[str], scores: np.ndarray, matches: Sequence[list[Match]],
                      clf: Any, policy: Policy, wordlist: WordList) -> np.ndarray:
-    """The scorer's decisions: ``decide`` per text, and for texts with quoted passages the same
-    on their own words (``policy.hold_if_quoted``)."""
+    """The scorer's decisions: ``decide`` per text, and for rejected texts with quoted or reported
+    passages the same on their own words (``policy.hold_if_quoted``)."""
     out = [decide(_score_dict(s), m, policy) for s, m in zip(scores, matches, strict=True)]
     own = {i: words for i, t in enumerate(texts) if (words := own_words_to_decide(
         t, out[i][0] is Decision.REJECT, matches[i])) is not None}

@@ -9,8 +9,8 @@ The rule, per category ``c`` with thresholds ``review_at[c] ≤ reject_at[c]``:
 * no model (degraded mode)                                             → review: nothing is auto-approved
 * otherwise                                                            → approve
 
-and then (``hold_if_quoted``): a rejection that the comment's own words, outside quotation marks,
-would not earn ("the man shouting "…" has been charged") → review.
+and then (``hold_if_quoted``): a rejection that the comment's own words, outside quoted or
+reported passages, would not earn ("the man shouting "…" has been charged") → review.
 
 *Mild* hits (words that need context: "hell", "stupid", "kill") never decide on
 their own; they are reported and highlighted, and the classifier weighs them.
@@ -156,7 +156,8 @@ def hold_if_quoted(
 ) -> tuple[Decision, tuple[str, ...]]:
     """``verdict`` for the whole comment, unless only its quoted words reject it.
 
-    ``own_words`` is the decision on the text outside quotation marks (``quotes.unquoted``).
+    ``own_words`` is the decision on the text outside quoted and reported passages
+    (``quotes.own_words_to_decide``).
     Quoting a slur or a bigoted claim in order to condemn it is not using it, but a quote can also
     carry an attack: a moderator decides. Never approves: the result is at least review."""
     decision, reasons = verdict

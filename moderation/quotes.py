@@ -80,7 +80,8 @@ def cited_spans(text: str) -> list[tuple[int, int]]:
 
 
 def unquoted(text: str, spans: list[tuple[int, int]]) -> str:
-    """The text with each quoted passage replaced by a space: the writer's own words."""
+    """The text with each cited passage (``cited_spans``) replaced by a space: the writer's own
+    words."""
     pieces, last = [], 0
     for start, end in spans:
         pieces.append(text[last:start])

@@ -64,8 +64,8 @@ class Scorer:
     def score_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Verdict]:
         """Score a batch; the classifier runs once over the whole batch."""
         verdicts = self._verdicts([fold(self.validate(t)) for t in texts], explain)
-        # A rejected comment with quoted passages is decided again on its own words, the text
-        # outside the quotes (policy.hold_if_quoted); rare, so a second, small batch.
+        # A rejected comment with quoted or reported passages is decided again on its own words,
+        # the text outside them (policy.hold_if_quoted); rare, so a second, small batch.
         own = {i: fold(words) for i, v in enumerate(verdicts) if (words := own_words_to_decide(
             texts[i], v.decision is Decision.REJECT, v.matches)) is not None}
         for i, mine in zip(own, self._verdicts(list(own.values()), explain=False)):

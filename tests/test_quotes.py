@@ -123,3 +123,13 @@ def test_without_a_model_a_quoted_severe_word_is_held_too() -> None:
     degraded = Scorer(WordList.default(), None)
     assert degraded.score('He called her a "stupid bitch" in court.').decision is Decision.REVIEW
     assert degraded.score("He called her a stupid bitch in court.").decision is Decision.REJECT
+
+
+def test_without_a_model_a_reported_severe_word_is_held_too() -> None:
+    from moderation.scorer import Scorer
+    from moderation.wordlist import WordList
+
+    degraded = Scorer(WordList.default(), None)
+    reported = "People keep saying the referees are all cunts; they are not."
+    assert degraded.score(reported).decision is Decision.REVIEW
+    assert degraded.score("I say the referees are all cunts.").decision is Decision.REJECT
