@@ -56,7 +56,9 @@ def main() -> None:
         "markers (all)": lambda: [features.markers(t) for t in inputs],
         "  phrase patterns, RE2 set": lambda: [patterns.found(t) for t in inputs],
         "  phrase patterns, Python re (baseline)": lambda: [patterns.found_by_re(t) for t in inputs],
-        "classifier: feature ids": lambda: [(fast._word_ids(t), fast._char_ids(t)) for t in marked],
+        "classifier: feature ids": lambda: [(fast._word_ids(marked[i:i + 256]),
+                                             fast._char_ids(marked[i:i + 256]))
+                                            for i in range(0, len(marked), 256)],
         "classifier: linear scores": lambda: [fast.decision(marked[i:i + 256])
                                               for i in range(0, len(marked), 256)],
         "score_many (whole engine)": lambda: [scorer.score_many(batch[i:i + 256], explain=False)

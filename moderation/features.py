@@ -259,16 +259,19 @@ def markers(folded: str) -> list[str]:
     """The marker tokens for one folded text, in ``MARKERS`` order."""
     words = _WORD.findall(folded)
     found: set[str] = set()
-    groups = [i for i, w in enumerate(words) if w in GROUP_TERMS
-              or (w in GROUP_SINGULAR and i > 0 and words[i - 1] in _SINGULAR_QUANTIFIERS)
-              or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
+    # Each word list is checked against the whole text in C first: most texts hold none of its
+    # words, and then the Python loop that finds their positions is skipped.
+    groups = [] if _ANY_GROUP_WORD.isdisjoint(words) else [
+        i for i, w in enumerate(words) if w in GROUP_TERMS
+        or (w in GROUP_SINGULAR and i > 0 and words[i - 1] in _SINGULAR_QUANTIFIERS)
+        or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
     searched = _SEARCHED.found(folded)
     if _GROUP_PHRASE in searched:
         groups += [len(_WORD.findall(folded[: m.end()])) - 1
                    for m in _GROUP_PHRASES.finditer(folded)]
-    demeans = [i for i, w in enumerate(words) if w in DEMEANING]
-    insults = [i for i, w in enumerate(words) if w in INSULTS]
-    yous = [i for i, w in enumerate(words) if w in YOU]
+    demeans = _positions(words, DEMEANING)
+    insults = _positions(words, INSULTS)
+    yous = _positions(words, YOU)
     if groups:
         found.add("mkgroup")
         if any(_generalised(words, i) for i in groups):
@@ -289,6 +292,16 @@ def markers(folded: str) -> list[str]:
         found.add("mkslur")
     found.update(_SEARCHED_MARKERS[i] for i in searched if i != _GROUP_PHRASE)
     return [m for m in MARKERS if m in found]
+
+
+_ANY_GROUP_WORD = GROUP_TERMS | GROUP_SINGULAR | _GROUP_INVARIANT
+
+
+def _positions(words: list[str], wanted: frozenset[str]) -> list[int]:
+    """Indices of the words in ``wanted`` (none, cheaply, when no word is)."""
+    if wanted.isdisjoint(words):
+        return []
+    return [i for i, w in enumerate(words) if w in wanted]
 
 
 def mark(folded: str) -> str:

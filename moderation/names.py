@@ -59,9 +59,15 @@ def _longest_name() -> int:
 
 
 @cache
+def _name_words() -> frozenset[str]:
+    """Every word of ``lexicon/names.txt``."""
+    return frozenset(w for phrase in known_names() for w in phrase)
+
+
+@cache
 def _lexicon_words() -> frozenset[str]:
     """Every word of the names and senses lexicons: a mild match on one may be a name too."""
-    return frozenset(w for phrase in known_names() for w in phrase) | frozenset(innocent_senses())
+    return _name_words() | frozenset(innocent_senses())
 
 
 @cache
@@ -105,6 +111,12 @@ class Names:
     @cached_property
     def meaningful(self) -> bool:
         """Does casing mean anything here (not most words capitalised)?"""
+        # Exact shortcut for ordinary prose: at most one word per sentence-ending mark (and the
+        # first word) opens a sentence, and no more words are capitalised than start upper-case.
+        least_inner = len(self.words) - 1 - sum(map(self.text.count, _SENTENCE_END))
+        most_capitalised = sum(1 for w, _, _ in self.words if w[0].isupper())
+        if least_inner > 0 and most_capitalised <= TITLE_HEAVY * least_inner:
+            return True
         inner = [w for w, s, _ in self.words if not _initial(self.text, s)]
         capitalised = sum(1 for w in inner if _title(w))
         return bool(inner) and capitalised / len(inner) <= TITLE_HEAVY
@@ -139,12 +151,19 @@ class Names:
 
     def _known(self, i: int) -> bool:
         """Is word i part of a phrase of ``lexicon/names.txt``?"""
+        lower = self._lower
+        if lower[i] not in _name_words():
+            return False  # the common case: no listed name has this word
         names = known_names()
         for length in range(2, _longest_name() + 1):
-            for a in range(max(0, i - length + 1), min(i, len(self.words) - length) + 1):
-                if tuple(w.lower() for w, _, _ in self.words[a : a + length]) in names:
+            for a in range(max(0, i - length + 1), min(i, len(lower) - length) + 1):
+                if tuple(lower[a : a + length]) in names:
                     return True
         return False
+
+    @cached_property
+    def _lower(self) -> list[str]:
+        return [w.lower() for w, _, _ in self.words]
 
 
 def _joined(text: str, end: int, start: int) -> bool:

@@ -84,8 +84,10 @@ class Folded:
 
     original: str
     text: str
-    starts: tuple[int, ...]  # starts[i]: index in `original` of the first char behind text[i]
-    ends: tuple[int, ...]  # ends[i]: index in `original` one past the last char behind text[i]
+    # starts[i]: index in `original` of the first char behind text[i]; ends[i]: one past the
+    # last. A range when folding kept every character in place (no tuple to build).
+    starts: tuple[int, ...] | range
+    ends: tuple[int, ...] | range
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original-text span covering folded characters [start, end)."""
@@ -110,7 +112,7 @@ def fold(text: str) -> Folded:
         s = _MASK_INSIDE.sub("*", s)  # one for one: the offsets stay as they are
     s, offsets = _squeeze(s, offsets)
     if offsets is None:
-        return Folded(text, s, tuple(range(len(s))), tuple(range(1, len(s) + 1)))
+        return Folded(text, s, range(len(s)), range(1, len(s) + 1))
     return Folded(text, s, tuple(offsets[0]), tuple(offsets[1]))
 
 

@@ -72,12 +72,15 @@ def test_bundled_fast_path_equals_sklearn() -> None:
 def test_batches_too_large_for_int32_keys_are_counted_in_chunks() -> None:
     # Keys are row * n_features + id in int32; with 2**30 features only one row fits per chunk.
     rng = np.random.default_rng(0)
-    rows = [rng.integers(0, 50, size=n).astype(np.int32) for n in (7, 0, 30, 1, 12)]
-    row, feature, counts = classifier._counts(rows, 2**30)
-    expected = [(r, int(f), int(c)) for r, ids in enumerate(rows)
-                for f, c in zip(*np.unique(ids, return_counts=True))]
-    assert list(zip(row.tolist(), feature.tolist(), counts.tolist())) == expected
-    assert classifier._counts(rows, 50)[0].tolist() == row.tolist()  # one chunk, same answer
+    rows = [rng.integers(0, 50, size=n).astype(np.int32) for n in (7, 0, 30, 1, 12, 0)]
+    row = np.repeat(np.arange(len(rows), dtype=np.int32), [len(r) for r in rows])
+    ids = np.concatenate(rows)
+    got = classifier._counts(row, ids, len(rows), 2**30)
+    expected = [(r, int(f), int(c)) for r, ids_ in enumerate(rows)
+                for f, c in zip(*np.unique(ids_, return_counts=True))]
+    assert list(zip(*(a.tolist() for a in got))) == expected
+    one_chunk = classifier._counts(row, ids, len(rows), 50)
+    assert [a.tolist() for a in one_chunk] == [a.tolist() for a in got]
 
 
 def test_predict_proba_shape_and_range(model_dir: Path) -> None:
