@@ -42,7 +42,7 @@ SENSE_WINDOW = 10  # words either side of a listed word that can show its innoce
 
 
 def _lexicon_lines(name: str) -> list[str]:
-    text = files("moderation").joinpath("lexicon", name).read_text("utf-8")
+    text = files(__package__ or "moderation").joinpath("lexicon", name).read_text("utf-8")
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -116,7 +116,7 @@ def bp_words() -> list[str]:
 def read_tiers() -> Iterator[tuple[str, str, Severity, bool]]:
     """(entry, category, severity, disguised_only) from the lexicon files."""
     for name, (category, severity) in TIERS.items():
-        text = files("moderation").joinpath("lexicon", name).read_text("utf-8")
+        text = files(__package__ or "moderation").joinpath("lexicon", name).read_text("utf-8")
         for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
