@@ -4,9 +4,11 @@
 
 REV (default HEAD) is checked out into a temporary git worktree and its ``moderation`` package is
 imported under another name beside the working tree's; both score the same typical comments with
-``score_many`` (batches of 256, no explanations), taking turns, so that the machine's drift hits
-both alike. Prints each side's median comments/s, the median of the per-round ratios, and how
-many verdicts differ (decision, or a score by more than 1e-9) — a speed change should change none.
+``score_many`` (batches of 256, no explanations) and with ``score`` one at a time (explanations
+included, as the web service calls it), taking turns, so that the machine's drift hits both
+alike. Prints each side's median comments/s, the median of the per-round ratios, and how
+many verdicts differ (decision, or a score by more than 1e-9) and how many explanations differ —
+a speed change should change none.
 Revisions older than this script read their lexicon from the installed ``moderation`` package,
 that is the working tree's: the script says so when REV's lexicon differs.
 """
@@ -32,6 +34,7 @@ from engine import corpus, typical_comment  # bench/engine.py, same directory
 import moderation
 
 ROOT = Path(__file__).resolve().parents[1]
+SINGLES = 300  # comments scored one at a time per round
 
 
 def import_as(name: str, package_dir: Path):
@@ -46,9 +49,18 @@ def import_as(name: str, package_dir: Path):
 
 
 def seconds(scorer, chunks) -> float:
+    """score_many over the batches, no explanations (a batch job)."""
     t0 = time.perf_counter()
     for chunk in chunks:
         scorer.score_many(chunk, explain=False)
+    return time.perf_counter() - t0
+
+
+def seconds_one_by_one(scorer, texts) -> float:
+    """score, one comment per call, with explanations (the web service)."""
+    t0 = time.perf_counter()
+    for text in texts:
+        scorer.score(text)
     return time.perf_counter() - t0
 
 
@@ -74,27 +86,44 @@ def main() -> None:
         try:
             base = import_as("moderation_base", tree / "moderation").load_scorer(tree / "models")
             new = moderation.load_scorer(ROOT / "models")
+            singles = batch[:SINGLES]
             for scorer in (base, new):
                 seconds(scorer, chunks)  # warm caches
+                seconds_one_by_one(scorer, singles)
             times: dict[str, list[float]] = {"base": [], "new": []}
+            single: dict[str, list[float]] = {"base": [], "new": []}
             for _ in range(args.rounds):
-                times["base"].append(seconds(base, chunks))
-                times["new"].append(seconds(new, chunks))
+                for name, scorer in (("base", base), ("new", new)):
+                    times[name].append(seconds(scorer, chunks))
+                    single[name].append(seconds_one_by_one(scorer, singles))
             before = [v for c in chunks for v in base.score_many(c, explain=False)]
             after = [v for c in chunks for v in new.score_many(c, explain=False)]
+            explained = sum(1 for t in singles
+                            if explanations(base.score(t)) != explanations(new.score(t)))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
                            check=True)
-    ratios = [b / n for b, n in zip(times["base"], times["new"])]
     differ = sum(1 for x, y in zip(before, after) if x.decision != y.decision
                  or max(abs(x.scores[k] - y.scores[k]) for k in x.scores) > 1e-9)
     print(f"{args.rev} ({base.model_version}) against the working tree ({new.model_version}); "
           f"{args.n} typical comments, {args.rounds} rounds each")
-    print(f"{args.rev:>14}: {args.n / statistics.median(times['base']):,.0f} comments/s")
-    print(f"{'working tree':>14}: {args.n / statistics.median(times['new']):,.0f} comments/s")
-    print(f"speed ratio (working tree / {args.rev}), median of rounds: "
-          f"{statistics.median(ratios):.3f} (range {min(ratios):.3f}–{max(ratios):.3f})")
-    print(f"verdicts that differ: {differ} of {len(after)}")
+    print(f"{'':36}{args.rev:>14}{'working tree':>14}   ratio, median of rounds (range)")
+    report("score_many, batches of 256", times, args.n)
+    report(f"score, one at a time ({SINGLES})", single, SINGLES)
+    print(f"verdicts that differ: {differ} of {len(after)}; explanations that differ: "
+          f"{explained} of {len(singles)}")
+
+
+def explanations(verdict) -> dict[str, list[tuple[str, float, int | None, int | None]]]:
+    return {c: [(p.text, round(p.weight, 9), p.start, p.end) for p in phrases]
+            for c, phrases in verdict.explanations.items()}
+
+
+def report(label: str, times: dict[str, list[float]], n: int) -> None:
+    ratios = [b / w for b, w in zip(times["base"], times["new"])]
+    print(f"{label:36}{n / statistics.median(times['base']):>11,.0f}/s"
+          f"{n / statistics.median(times['new']):>11,.0f}/s   {statistics.median(ratios):.3f} "
+          f"({min(ratios):.3f}–{max(ratios):.3f})")
 
 
 if __name__ == "__main__":

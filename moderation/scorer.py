@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from . import classifier as classifier_mod
@@ -144,12 +145,36 @@ def _locate(folded: Folded, phrase: str, weight: float) -> Phrase:
     words = phrase.split()
     if not words:
         return Phrase(phrase, weight)
-    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
-    m = re.search(pattern, folded.text)
-    if m is None:
+    if len(words) == 1:
+        found = _find_word(folded.text, words[0])
+    else:
+        m = _phrase_pattern(tuple(words)).search(folded.text)
+        found = m.span() if m else None
+    if found is None:
         return Phrase(phrase, weight)
-    start, end = folded.span(m.start(), m.end())
+    start, end = folded.span(*found)
     return Phrase(folded.original[start:end], weight, start, end)
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _find_word(text: str, word: str) -> tuple[int, int] | None:
+    r"""The first occurrence of ``word`` not inside a longer word: ``(?<!\w)word(?!\w)`` without
+    compiling a pattern per word (most explained phrases are one word)."""
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if not (i and _WORD_CHAR.match(text, i - 1)) and not _WORD_CHAR.match(text, j):
+            return i, j
+        i = text.find(word, i + 1)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The words with any non-word characters between them, as whole words."""
+    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)")
 
 
 def default_model_dir() -> Path:

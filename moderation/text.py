@@ -66,7 +66,6 @@ _CLASSES = bytes(
     ord("a") if chr(b).isalpha() else ord("0") if chr(b).isdigit() or chr(b) in "@$+" else b
     for b in range(128)
 ) + bytes(128)
-_LEET_HINTS = (b"a0", b"0a", b"a!a", b"a!0", b"!a")
 _KEEP_AS_IS = re.compile(
     r"\$?\d+[a-z]{1,3}"  # 1990s, 10am, 4th, $5bn
     r"|[a-z]{1,3}\d"  # mp3, g7, ww2
@@ -191,7 +190,9 @@ def _maybe_leet(s: str) -> bool:
     if not s.isascii():
         return True
     classes = s.encode("ascii").translate(_CLASSES)
-    return any(hint in classes for hint in _LEET_HINTS)
+    # a letter next to a digit, or a bang before a letter ("sh!t", "!diot"), or after one and
+    # before a digit
+    return b"a0" in classes or b"0a" in classes or b"!a" in classes or b"a!0" in classes
 
 
 def _unleet(m: re.Match[str]) -> str:

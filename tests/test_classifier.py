@@ -54,8 +54,11 @@ def varied_texts(n: int = 300, seed: int = 0) -> list[str]:
 def test_fast_path_equals_sklearn(model_dir: Path) -> None:
     clf = classifier.load(model_dir)
     texts = varied_texts()
-    np.testing.assert_allclose(clf.predict_proba(texts), clf.predict_proba_sklearn(texts),
-                               rtol=0, atol=1e-9)
+    reference = clf.predict_proba_sklearn(texts)
+    np.testing.assert_allclose(clf.predict_proba(texts), reference, rtol=0, atol=1e-9)
+    # one text at a time takes another path (no sparse matrix)
+    one_by_one = np.vstack([clf.predict_proba([t]) for t in texts])
+    np.testing.assert_allclose(one_by_one, reference, rtol=0, atol=1e-9)
 
 
 @pytest.mark.skipif(not (BUNDLED / "moderation.json").is_file(), reason="no bundled model")

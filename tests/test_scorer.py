@@ -2,6 +2,7 @@
 
 import logging
 import pickle
+import re
 import shutil
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import moderation
 from moderation import Decision, InvalidText, Policy, Scorer, TextTooLong, Thresholds
+from moderation.scorer import _find_word
 from moderation.wordlist import WordList
 
 
@@ -145,3 +147,11 @@ def test_bundled_model_loads():
     assert not scorer.degraded
     assert scorer.score("Thanks for the clear reporting.").decision is Decision.APPROVE
     assert scorer.score("You are a worthless idiot.").decision is not Decision.APPROVE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab _-é1.'\n", max_size=40), st.text(alphabet="abé1_", min_size=1,
+                                                              max_size=3))
+def test_explained_word_is_found_as_a_whole_word_like_the_pattern(text, word):
+    m = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text)
+    assert _find_word(text, word) == (m.span() if m else None)
