@@ -311,10 +311,9 @@ def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, 
     if not labels:
         return {str(cat): [] for cat in CATEGORIES}
     values = np.vstack(parts)
-    index: dict[str, int] = {}
-    slot = np.fromiter((index.setdefault(label, len(index)) for label in labels),
-                       dtype=np.int64, count=len(labels))
-    names = list(index)
+    names = list(dict.fromkeys(labels))  # distinct labels, first seen first
+    index = {label: i for i, label in enumerate(names)}
+    slot = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
     out: dict[str, list[tuple[str, float]]] = {}
     for ci, cat in enumerate(CATEGORIES):
         column = np.bincount(slot, weights=values[:, ci], minlength=len(names))
