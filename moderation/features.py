@@ -31,6 +31,7 @@ Markers (each emitted at most once per text):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .patternset import PatternSet
 
@@ -267,8 +268,7 @@ def markers(folded: str) -> list[str]:
         or (w in _GROUP_INVARIANT and i > 0 and words[i - 1] == "the")]
     searched = _SEARCHED.found(folded)
     if _GROUP_PHRASE in searched:
-        groups += [len(_WORD.findall(folded[: m.end()])) - 1
-                   for m in _GROUP_PHRASES.finditer(folded)]
+        groups += group_phrase_positions(folded)
     demeans = _positions(words, DEMEANING)
     insults = _positions(words, INSULTS)
     yous = _positions(words, YOU)
@@ -302,6 +302,13 @@ def _positions(words: list[str], wanted: frozenset[str]) -> list[int]:
     if wanted.isdisjoint(words):
         return []
     return [i for i, w in enumerate(words) if w in wanted]
+
+
+def group_phrase_positions(folded: str) -> list[int]:
+    """Word index of each group phrase's last word ("these people" → that of "people"): the
+    number of words that start before the phrase ends, less one."""
+    starts = [m.start() for m in _WORD.finditer(folded)]
+    return [bisect_left(starts, m.end()) - 1 for m in _GROUP_PHRASES.finditer(folded)]
 
 
 def mark(folded: str) -> str:

@@ -68,3 +68,16 @@ def test_a_pattern_re2_refuses_falls_back_to_python_re() -> None:
     assert patterns.found("kill them all") == frozenset({0})
     assert patterns.found("kill tomorrow") == frozenset()
     assert patterns.found("brrr") == frozenset({1})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(VOCABULARY + ["people", "these", "the", "deaf", "folks", "don't",
+                                              "black", "men", "kind", ",", "'"]),
+                max_size=30),
+       st.sampled_from([" ", "  ", ", ", "-", "'"]))
+def test_group_phrase_positions_count_the_words_before_each_phrase_end(words, sep):
+    # the definition: the words of the text up to the phrase's end, less one
+    text = fold(sep.join(words)).text
+    expected = [len(features._WORD.findall(text[: m.end()])) - 1
+                for m in features._GROUP_PHRASES.finditer(text)]
+    assert features.group_phrase_positions(text) == expected
