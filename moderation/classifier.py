@@ -137,14 +137,18 @@ class FastLinear:
             split = text.split()
             words += split
             lengths.append(len(split))
-        # .get, not [], and misses filled one by one: another thread may clear the cache meanwhile.
-        cached = list(map(self._char_cache.get, words))
-        parts = [self.char_ids_of_word(w) if p is None else p for w, p in zip(words, cached)]
+        parts = self.char_ids_of_words(words)
         if not parts:
             return _NO_IDS, _NO_IDS
         per_word = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         word_row = np.repeat(np.arange(len(marked), dtype=_ID), lengths)
         return np.repeat(word_row, per_word), np.concatenate(parts)
+
+    def char_ids_of_words(self, words: list[str]) -> list[np.ndarray]:
+        """``char_ids_of_word`` of each word, hits taken from the cache in one ``map``."""
+        # .get, not [], and misses filled one by one: another thread may clear the cache meanwhile.
+        cached = list(map(self._char_cache.get, words))
+        return [self.char_ids_of_word(w) if p is None else p for w, p in zip(words, cached)]
 
     def char_ids_of_word(self, word: str) -> np.ndarray:
         """Vocabulary ids of one word's char_wb n-grams (cached: words repeat across comments)."""
@@ -326,10 +330,11 @@ def explain(fast: FastLinear, marked: str, k: int) -> dict[str, list[tuple[str, 
 def _word_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np.ndarray]) -> None:
     """Each distinct word n-gram's (and marker's) contribution, labelled readably."""
     grams = fast.word_ngrams(marked)
-    gram_of = {j: g for g, j in zip(grams, map(fast._wv.get, grams)) if j is not None}
-    if not gram_of:
+    looked_up = np.fromiter(map(fast._wv.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    occurrences = looked_up[looked_up >= 0]
+    if not occurrences.size:
         return
-    occurrences = [j for j in map(fast._wv.get, grams) if j is not None]
+    gram_of = dict(zip(looked_up.tolist(), grams))  # id → its n-gram (-1: not in the vocabulary)
     ids, counts = np.unique(occurrences, return_counts=True)
     value = (np.log(counts) + 1.0) * fast.idf_word[ids]
     value /= np.sqrt(value @ value)
@@ -341,7 +346,7 @@ def _char_parts(fast: FastLinear, marked: str, labels: list[str], parts: list[np
     """Per word, the summed contribution of its char n-gram occurrences (an n-gram's value is
     shared equally among its occurrences)."""
     words = marked.split()
-    ids = [fast.char_ids_of_word(w) for w in words]
+    ids = fast.char_ids_of_words(words)
     lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
     total = int(lengths.sum())
     if not total:

@@ -185,7 +185,7 @@ class WordList:
         toks = list(_TOKEN.finditer(text))  # two scans in C: cheaper than one loop in Python
         out: list[Match] = []
         resume = 0  # the first token after the last match
-        for i in self._candidates(words, folded):
+        for i in self._candidates(words, toks, folded):
             if i < resume:
                 continue
             entry, j = (self._multi(words, toks, i, text) if words[i] in self._multi_starts
@@ -200,15 +200,21 @@ class WordList:
                     resume = j
         return out
 
-    def _candidates(self, words: list[str], folded: Folded) -> Iterable[int]:
-        """Indices of the tokens that can start a match. When folding kept every character in
-        place (ASCII text, same length), a plain word that is no key nor key prefix cannot: that
-        skips the per-token lookups for most of a comment's words."""
-        if not (len(folded.text) == len(folded.original) and folded.original.isascii()):
-            return range(len(words))
+    def _candidates(self, words: list[str], toks: list[re.Match[str]],
+                    folded: Folded) -> Iterable[int]:
+        """Indices of the tokens that can start a match: a key or key prefix, a token with
+        digits, masks or apostrophes, one holding "fuck", or one that folding shortened
+        (stretched or spaced letters). Any other token fails every lookup, so skipping it skips
+        the per-token work for most of a comment's words."""
         keys = self._scan_starts
+        if len(folded.text) == len(folded.original) and folded.original.isascii():
+            # nothing was removed in folding: no token was shortened
+            return [i for i, t in enumerate(words)
+                    if t in keys or not t.isalpha() or "fuck" in t]
+        starts, ends = folded.starts, folded.ends
         return [i for i, t in enumerate(words)
-                if t in keys or not t.isalpha() or "fuck" in t]
+                if t in keys or not t.isalpha() or "fuck" in t
+                or ends[toks[i].end() - 1] - starts[toks[i].start()] > len(t)]
 
     def _clean(self, folded: Folded) -> bool:
         """Fast path: no token can start a match (set operations in C, little per-token Python)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import random
 from pathlib import Path
@@ -167,6 +168,26 @@ def test_corpus_parity_with_better_profanity(wl: WordList) -> None:
 def test_fast_path_agrees_with_the_full_scan(wl: WordList, pieces: list[str]) -> None:
     f = fold("".join(pieces))
     assert wl.match(f) == wl._scan(f)
+
+
+@pytest.fixture(scope="module")
+def every_token(wl: WordList) -> WordList:
+    """The same word list, looking up every token (no skipping of tokens that cannot match)."""
+    every = copy.copy(wl)
+    every._candidates = lambda words, toks, folded: range(len(words))  # type: ignore[method-assign]
+    return every
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["a", "as", "s", "fu", "ck", "sh", "it", "the", "hole", "shole", "bit", "ch", "he", "ll", "'s",
+     "a55", "f*", "uu", "fuuu", "b1", "tch", " ", " ", "-", ".", "ѕ", "é", "ü", "’", "ｆ", "ü",
+     "\u200b", "ı", "ß", "coc", "k", "cunt", "twat", "s h i t", "naïve", "日本"]
+), max_size=14))
+def test_skipped_tokens_could_not_have_matched(wl: WordList, every_token: WordList,
+                                                pieces: list[str]) -> None:
+    f = fold("".join(pieces))
+    assert wl._scan(f) == every_token._scan(f)
 
 
 def test_fast_path_agrees_on_the_corpus(wl: WordList) -> None:
