@@ -1,6 +1,6 @@
 """Engine throughput of the working tree against an earlier commit, in one process, alternating.
 
-    .venv/bin/python bench/compare.py [REV] [--rounds 21] [--n 2048]
+    .venv/bin/python bench/compare.py [REV] [--rounds 21] [--n 2048] [--long]
 
 REV (default HEAD) is checked out into a temporary git worktree and its ``moderation`` package is
 imported under another name beside the working tree's; both score the same typical comments with
@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from engine import corpus, typical_comment  # bench/engine.py, same directory
+from engine import corpus, long_comment, typical_comment  # bench/engine.py, same directory
 
 import moderation
 
@@ -69,10 +69,12 @@ def main() -> None:
     ap.add_argument("rev", nargs="?", default="HEAD")
     ap.add_argument("--rounds", type=int, default=21)
     ap.add_argument("--n", type=int, default=2048)
+    ap.add_argument("--long", action="store_true", help="4,000-character comments instead")
     args = ap.parse_args()
     rng = random.Random(0)
     texts = corpus()
-    batch = [typical_comment(texts, rng) for _ in range(args.n)]
+    make = long_comment if args.long else typical_comment
+    batch = [make(texts, rng) for _ in range(args.n)]
     chunks = [batch[i : i + 256] for i in range(0, len(batch), 256)]
     lexicon = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", args.rev, "--",
                               "moderation/lexicon"], check=False)
@@ -86,7 +88,7 @@ def main() -> None:
         try:
             base = import_as("moderation_base", tree / "moderation").load_scorer(tree / "models")
             new = moderation.load_scorer(ROOT / "models")
-            singles = batch[:SINGLES]
+            singles = batch[: SINGLES // 10 if args.long else SINGLES]
             for scorer in (base, new):
                 seconds(scorer, chunks)  # warm caches
                 seconds_one_by_one(scorer, singles)
@@ -106,10 +108,11 @@ def main() -> None:
     differ = sum(1 for x, y in zip(before, after) if x.decision != y.decision
                  or max(abs(x.scores[k] - y.scores[k]) for k in x.scores) > 1e-9)
     print(f"{args.rev} ({base.model_version}) against the working tree ({new.model_version}); "
-          f"{args.n} typical comments, {args.rounds} rounds each")
+          f"{args.n} {'4,000-character' if args.long else 'typical'} comments, "
+          f"{args.rounds} rounds each")
     print(f"{'':36}{args.rev:>14}{'working tree':>14}   ratio, median of rounds (range)")
     report("score_many, batches of 256", times, args.n)
-    report(f"score, one at a time ({SINGLES})", single, SINGLES)
+    report(f"score, one at a time ({len(singles)})", single, len(singles))
     print(f"verdicts that differ: {differ} of {len(after)}; explanations that differ: "
           f"{explained} of {len(singles)}")
 
