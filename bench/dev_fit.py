@@ -7,7 +7,8 @@ How a training choice is decided without reading ``test_news.jsonl``: the heads 
 public training rows minus a seeded 15 % of Jigsaw's and of OLID's (held out here), on our
 ``train_news*.jsonl`` files (minus ``--without``) and their group swaps; calibrated and given
 thresholds on the dev set, as ``train`` does. Prints the dev set's AUC and decision mix (with the
-quote rule, as ``moderation evaluate`` does), the clean kinds' approval rates, and the AUC of the
+quote rule, as ``moderation evaluate`` does), each clean kind's approval rate and each violating
+kind's held rate, and the AUC of the
 held-out Jigsaw (toxic) and OLID (OFF) rows against the max category score. ``--nb-share 0`` fits
 the plain heads of news-2026.11.5 and before. About 4 minutes on 2 cores.
 """
@@ -74,9 +75,11 @@ def main() -> None:
           f"clean approved {np.mean(decisions[~bad] == 'approve'):.1%}, "
           f"clean rejected {np.sum(decisions[~bad] == 'reject')} of {int((~bad).sum())}")
     kinds = np.array(dev.meta["kind"])
-    for kind in sorted(k for k in set(kinds) if k.startswith("clean_")):
+    for kind in sorted(set(kinds)):
         mix = Counter(map(str, decisions[kinds == kind]))
-        print(f"  {kind:24} approved {mix['approve'] / sum(mix.values()):.1%}")
+        share, what = ((mix["approve"], "approved") if kind.startswith("clean_")
+                       else (mix["review"] + mix["reject"], "held"))
+        print(f"  {kind:24} {what} {share / sum(mix.values()):.1%} of {sum(mix.values())}")
     for name, ds in held.items():
         top = clf.predict_proba(engine_inputs(ds.texts)[0]).max(axis=1)
         y = (np.array(ds.meta["toxic"]) == 1) if name == "jigsaw" else \
