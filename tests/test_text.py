@@ -151,3 +151,22 @@ def test_offsets_map_into_the_original(text: str) -> None:
 @given(prose())
 def test_plain_prose_is_unchanged(text: str) -> None:
     assert fold(text).text == text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "s", "h", "i", "t", "o", "0", "1", "3", "$", "@", "!",
+                                 "+", "#", "%", "_", "*", " ", "  ", ".", "-", "\n", "aa", "sh",
+                                 "uuu", "Sh", "you", "the"]), max_size=25))
+def test_skipping_stages_by_hints_changes_nothing(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert fold(text) == fold(text, hints=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("abshit01$@!")), min_size=2, max_size=6),
+       st.sampled_from([" ", "  ", ".", " - ", "_", "*", "...", "-", " . "]),
+       st.sampled_from(["", "the ", "x", "no! ", "1 "]), st.sampled_from(["", " now", "s", "!", "_"]))
+def test_skipping_stages_by_hints_keeps_spaced_letters(letters: list[str], sep: str, before: str,
+                                                       after: str) -> None:
+    text = before + sep.join(letters) + after
+    assert fold(text) == fold(text, hints=False)
