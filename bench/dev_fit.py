@@ -50,12 +50,7 @@ def main() -> None:
     news = [datasets.load_news(p) for p in training.training_corpus() if p.name not in args.without]
     sets += news + [augment.augmented(news, seed=0)]
     print("news files:", ", ".join(s.name for s in news), f"| NB share {args.nb_share}")
-    texts = [t for s in sets for t in s.texts]
-    labels = np.vstack([s.labels for s in sets])
-    weights = np.concatenate([np.full(len(s), training._weight(s.name)) for s in sets])
-    union = classifier.build_features(min_df=2)
-    x = union.fit_transform(training.prepare(texts))
-    pipelines = training._fit_pipelines(union, x, labels, weights, 0)
+    _, _, pipelines = training.fit(sets, training.dataset_weights(sets), seed=0, log=lambda _: None)
     dev = datasets.news_dev()
     assert dev is not None, "the dev corpus is missing"
     z = training._decisions(pipelines, dev.texts)

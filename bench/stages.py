@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/stages.py [--n 4000]
 
-Prints µs per comment for folding, the word list, names, the attack markers (their phrase
-patterns searched by RE2 in one pass, beside the same patterns searched one by one with Python's
-re, the baseline), the classifier's feature ids and its linear scores, and ``score_many`` as a whole.
+Prints µs per comment for folding (beside folding that runs every stage, without the RE2 pass
+that says which can apply), the word list, names, the attack markers (their phrase patterns
+searched by RE2 in one pass, beside the same patterns searched one by one with Python's re), the
+classifier's feature ids (its word tokeniser beside sklearn's pattern) and its linear scores (in
+batches of 256 and one comment at a time), and ``score_many`` as a whole.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import time
 
@@ -21,7 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from engine import corpus, typical_comment  # bench/engine.py, same directory
 
 import moderation
-from moderation import features, names, text
+from moderation import classifier, features, names, text
 from moderation.features import mark
 
 
@@ -49,8 +52,10 @@ def main() -> None:
     inputs = [names.mark_names(f, m)[1] for f, m in zip(folded, matches)]
     marked = [mark(t) for t in inputs]
     patterns = features._SEARCHED
+    sklearn_token = re.compile(classifier.WORD_TOKEN_PATTERN)
     stages = {
         "fold": lambda: [text.fold(t) for t in batch],
+        "  every stage, no RE2 hints (baseline)": lambda: [text.fold(t, hints=False) for t in batch],
         "word list": lambda: [scorer.wordlist.match(f) for f in folded],
         "names": lambda: [names.mark_names(f, m) for f, m in zip(folded, matches)],
         "markers (all)": lambda: [features.markers(t) for t in inputs],
@@ -59,8 +64,12 @@ def main() -> None:
         "classifier: feature ids": lambda: [(fast._word_ids(marked[i:i + 256]),
                                              fast._char_ids(marked[i:i + 256]))
                                             for i in range(0, len(marked), 256)],
+        "  word tokens, \\w+": lambda: [fast._token.findall(t) for t in marked],
+        "  word tokens, sklearn's pattern (baseline)": lambda: [sklearn_token.findall(t)
+                                                                 for t in marked],
         "classifier: linear scores": lambda: [fast.decision(marked[i:i + 256])
                                               for i in range(0, len(marked), 256)],
+        "  one comment at a time": lambda: [fast.decision([t]) for t in marked],
         "score_many (whole engine)": lambda: [scorer.score_many(batch[i:i + 256], explain=False)
                                               for i in range(0, len(batch), 256)],
     }
@@ -68,7 +77,7 @@ def main() -> None:
           f"{statistics.median(map(len, batch)):.0f} characters; RE2: {patterns.accelerated}")
     for name, fn in stages.items():
         fn()  # warm caches
-        print(f"{name:42}{per_comment_us(fn, args.n):8.1f} µs/comment")
+        print(f"{name:44}{per_comment_us(fn, args.n):8.1f} µs/comment")
 
 
 if __name__ == "__main__":

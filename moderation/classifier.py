@@ -87,7 +87,8 @@ class FastLinear:
         self._word: TfidfVectorizer = union.transformer_list[0][1]
         self._char: TfidfVectorizer = union.transformer_list[1][1]
         # sklearn's default "\b\w+\b" finds the same tokens as "\w+" (a maximal run of word
-        # characters has a boundary at both ends), and "\w+" runs about 2.5× faster.
+        # characters has a boundary at both ends), and "\w+" runs faster (bench/stages.py:
+        # 7–13 µs against 10–16 µs per typical comment).
         pattern = self._word.token_pattern
         self._token = re.compile(r"\w+" if pattern == WORD_TOKEN_PATTERN else pattern)
         self._wv: dict[str, int] = self._word.vocabulary_
@@ -194,8 +195,8 @@ def _block_decision(row: np.ndarray, ids: np.ndarray, n_rows: int, idf: np.ndarr
     The same numbers as ``_tfidf(...) @ coef``, built from one sort of the whole batch: measured
     on 180-character comments, ~27 µs per comment for the char block against ~65 µs with int64
     keys and a bincount per category. One comment (the web service's case) skips the sparse
-    matrix: measured on the same comments, ~140–200 µs per comment for both blocks, against
-    ~300 µs through a one-row matrix.
+    matrix, whose construction cost about as much as the arithmetic (measured once beside the
+    replaced code: ~300 → ~140–200 µs for both blocks; ``bench/stages.py`` times this path).
     """
     if n_rows != 1:
         return np.asarray(_tfidf(row, ids, n_rows, idf) @ coef)
@@ -245,7 +246,8 @@ def _counts(row: np.ndarray, ids: np.ndarray, n_rows: int,
     keys = row.astype(_ID) * _ID(n_features)  # a fresh array: safe to change in place
     keys += ids
     keys.sort()
-    # np.diff with prepend/append, written out: it costs ~10 µs a call, most of a short row's time
+    # np.diff with prepend/append, written out: it cost ~10 µs a call (measured once), most of a
+    # short row's time
     first = np.empty(keys.size, dtype=bool)
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])

@@ -25,10 +25,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from enum import Enum
 from functools import cache, cached_property
-from importlib.resources import files
 
 from .text import Folded
-from .wordlist import Match, Severity
+from .wordlist import Match, Severity, lexicon_text
 
 # What the classifier sees instead of a name: nothing. A placeholder word learns a weight of its
 # own in training, and since most masked words in the public data are capitalised oaths, the
@@ -42,8 +41,8 @@ SENSE_WINDOW = 10  # words either side of a listed word that can show its innoce
 
 
 def _lexicon_lines(name: str) -> list[str]:
-    text = files(__package__ or "moderation").joinpath("lexicon", name).read_text("utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [line for line in lexicon_text(name).splitlines()
+            if line.strip() and not line.startswith("#")]
 
 
 @cache

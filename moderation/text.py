@@ -13,8 +13,8 @@
 
 ASCII text skips stage 1 (NFKC and casefold are ``str.lower`` there), and one RE2 pass over it
 (``patternset``) tells which of stages 2–4 can have anything to do; the others are skipped
-(Python's regexes for them cost ~19 µs on a 180-character comment, the pass ~2 µs). Other text
-runs every stage. Folding is idempotent.
+(``bench/stages.py``: ~12 µs per typical comment, against ~28 µs running every stage). Other
+text runs every stage. Folding is idempotent.
 """
 
 from __future__ import annotations

@@ -81,16 +81,9 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     for s in sets:
         positives = np.nansum(s.labels, axis=0).astype(int).tolist()
         log(f"{s.name}: {len(s)} rows, positives {positives}")
-    texts = [t for s in sets for t in s.texts]
-    labels = np.vstack([s.labels for s in sets])
-    weights = np.concatenate([np.full(len(s), _weight(s.name)) for s in sets[: len(sets) - len(extra)]]
+    weights = np.concatenate([dataset_weights(sets[: len(sets) - len(extra)])]
                              + [np.asarray(w, dtype=float) for _, w in extra])
-    log(f"folding and marking {len(texts)} texts")
-    marked = prepare(texts)
-    union = classifier.build_features(min_df=2 if len(texts) > 1000 else 1)
-    x = union.fit_transform(marked)
-    log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
-    pipelines = _fit_pipelines(union, x, labels, weights, seed)
+    x, labels, pipelines = fit(sets, weights, seed, log)
     dev = datasets.news_dev()
     dev_z = _decisions(pipelines, dev.texts) if dev is not None else np.zeros((0, 3))
     calibration = fit_calibration(dev_z, dev.labels) if dev is not None else {}
@@ -110,6 +103,25 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, log: Callable[[str], 
     sidecar = classifier.save(pipelines, Path(out_dir), meta)
     log(f"saved {out_dir}/{classifier.MODEL_NAME}.skops in {seconds:.0f} s")
     return _record_metrics(sidecar, Path(data_dir), log)
+
+
+def dataset_weights(sets: Sequence[datasets.LabelledSet]) -> np.ndarray:
+    """Each row's weight: that of its dataset (``DATASET_WEIGHTS``)."""
+    return np.concatenate([np.full(len(s), _weight(s.name)) for s in sets])
+
+
+def fit(sets: Sequence[datasets.LabelledSet], weights: np.ndarray, seed: int,
+        log: Callable[[str], Any] = print) -> tuple[sp.csr_matrix, np.ndarray, dict[str, Pipeline]]:
+    """Steps 1–2 on ``sets``: the shared features and one head per category. Returns the feature
+    matrix and the labels too (the out-of-fold refits reuse them)."""
+    started = time.perf_counter()
+    texts = [t for s in sets for t in s.texts]
+    labels = np.vstack([s.labels for s in sets])
+    log(f"folding and marking {len(texts)} texts")
+    union = classifier.build_features(min_df=2 if len(texts) > 1000 else 1)
+    x = union.fit_transform(prepare(texts))
+    log(f"features: {x.shape[1]} ({time.perf_counter() - started:.0f} s)")
+    return x, labels, _fit_pipelines(union, x, labels, weights, seed)
 
 
 def _record_metrics(sidecar: Path, data_dir: Path, log: Callable[[str], Any]) -> dict[str, Any]:

@@ -113,11 +113,15 @@ def bp_words() -> list[str]:
     return [w.strip() for w in raw.splitlines() if w.strip()]
 
 
+def lexicon_text(name: str) -> str:
+    """A file of ``lexicon/``, from the package that holds this code."""
+    return files(__package__ or "moderation").joinpath("lexicon", name).read_text("utf-8")
+
+
 def read_tiers() -> Iterator[tuple[str, str, Severity, bool]]:
     """(entry, category, severity, disguised_only) from the lexicon files."""
     for name, (category, severity) in TIERS.items():
-        text = files(__package__ or "moderation").joinpath("lexicon", name).read_text("utf-8")
-        for line in text.splitlines():
+        for line in lexicon_text(name).splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 yield line.lstrip("~"), category, severity, line.startswith("~")
@@ -206,15 +210,12 @@ class WordList:
         digits, masks or apostrophes, one holding "fuck", or one that folding shortened
         (stretched or spaced letters). Any other token fails every lookup, so skipping it skips
         the per-token work for most of a comment's words."""
-        keys = self._scan_starts
-        if len(folded.text) == len(folded.original) and folded.original.isascii():
-            # nothing was removed in folding: no token was shortened
-            return [i for i, t in enumerate(words)
-                    if t in keys or not t.isalpha() or "fuck" in t]
-        starts, ends = folded.starts, folded.ends
+        keys, starts, ends = self._scan_starts, folded.starts, folded.ends
+        # ASCII text that kept its length lost nothing in folding: no token was shortened
+        may_shorten = not (len(folded.text) == len(folded.original) and folded.original.isascii())
         return [i for i, t in enumerate(words)
                 if t in keys or not t.isalpha() or "fuck" in t
-                or ends[toks[i].end() - 1] - starts[toks[i].start()] > len(t)]
+                or (may_shorten and ends[toks[i].end() - 1] - starts[toks[i].start()] > len(t))]
 
     def _clean(self, folded: Folded) -> bool:
         """Fast path: no token can start a match (set operations in C, little per-token Python)."""
