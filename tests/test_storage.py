@@ -129,6 +129,23 @@ def test_sqlite_connections_get_the_pragmas(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_sqlite_workers_racing_to_open_a_fresh_file_all_connect(tmp_path: Path) -> None:
+    # Converting a new file to WAL answers "database is locked" at once (no busy handler) to
+    # the loser of a race; before the retry this test failed on each of three runs.
+    def open_and_read(url: str) -> str:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        for round_ in range(100):
+            url = f"sqlite:///{tmp_path / f'race{round_}.db'}"
+            assert list(pool.map(open_and_read, [url] * 4)) == ["wal"] * 4
+
+
 def test_sqlite_write_transactions_take_the_lock_at_begin(tmp_path: Path) -> None:
     path = tmp_path / "lock.db"
     engine = make_engine(f"sqlite:///{path}")

@@ -11,6 +11,8 @@ instead, so readers never queue behind writers.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
 )
+_WAL_RETRY_S = 0.01
 _BEGIN_OPTION = "moderation_sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 
 
@@ -71,9 +74,30 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
+            if "journal_mode" in pragma:
+                _switch_to_wal(cursor, pragma)
+            else:
+                cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any, pragma: str) -> None:
+    """Switch to WAL, retrying while another connection holds the lock, up to the busy timeout.
+
+    SQLite answers "database is locked" at once, without calling the busy handler, when two
+    connections race to convert a fresh file to WAL (several workers starting on a new
+    database); the loser waits here and then finds the file already in WAL mode.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_S)
 
 
 def _on_sqlite_begin(conn: Connection) -> None:
