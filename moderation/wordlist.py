@@ -194,10 +194,12 @@ class WordList:
                 continue
             entry, j = (self._multi(words, toks, i, text) if words[i] in self._multi_starts
                         else (None, i))
+            start = toks[i].start()
             if entry is None:
-                entry, j = self._lookup(words[i], toks[i].start(), toks[i].end(), folded), i + 1
+                entry, j = self._lookup(words[i], start, toks[i].end(), folded), i + 1
+                entry, start = self._after_article(words[i], entry, start, toks[i].end(), folded)
             if entry is not None:
-                s, e = folded.span(toks[i].start(), toks[j - 1].end())
+                s, e = folded.span(start, toks[j - 1].end())
                 term = folded.original[s:e]
                 if not (entry.disguised_only and term.casefold() == entry.word):
                     out.append(Match(term, s, e, entry.word, entry.category, entry.severity))
@@ -301,6 +303,21 @@ class WordList:
         if folded.ends[end - 1] - folded.starts[start] > end - start:
             return self._disguised(_unsqueeze(tok, start, folded))
         return None
+
+    def _after_article(self, tok: str, entry: Entry | None, start: int, end: int,
+                       folded: Folded) -> tuple[Entry | None, int]:
+        """A spaced-out word after the article "a" or the pronoun "I": folding joins "a s h i t"
+        into one token, "ashit". The word after the letter is looked up when the whole token
+        matched nothing, and the match then starts after it; it also starts after it when both
+        match and the word after is no milder ("a f u c k i n g" is shown without the "a ")."""
+        if (tok[0] not in "ai" or len(tok) < 4
+                or folded.ends[end - 1] - folded.starts[start] <= end - start):  # not spaced out
+            return entry, start
+        rest = self._lookup(tok[1:], start + 1, end, folded)
+        if rest is not None and (entry is None or rest.severity is entry.severity
+                                 or rest.severity is Severity.SEVERE):
+            return rest, start + 1
+        return entry, start
 
     def _disguised(self, tok: str) -> Entry | None:
         """A token that folding shortened (stretched, spaced): the word, or a word it starts with
