@@ -3,7 +3,8 @@
 ``fold`` runs four stages, each keeping a map from folded characters back to the original:
 
 1. characters: NFKC, casefold, diacritics and format (Cf) characters dropped, Cyrillic/Greek/
-   small-capital look-alikes mapped to Latin, typographic quotes and dashes to ASCII;
+   small-capital look-alikes and enclosed letters (🅵, 🅕, 🇫) mapped to Latin, typographic
+   quotes and dashes to ASCII;
 2. spaced letters: three or more single characters split by the same separator are joined
    (``f u c k``, ``b.u.l.l.s.h.i.t``, ``s-h-1-t``) when at least two of them are letters;
 3. leetspeak, inside tokens that contain letters (``sh1t``, ``a$$``, ``f@ck``, ``sh!t``);
@@ -49,6 +50,9 @@ _HOMOGLYPHS = str.maketrans(
         "“": '"', "”": '"', "„": '"', "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
         "―": "-", "−": "-",
     }
+    # Enclosed letters NFKC leaves alone: negative circled (🅐), negative squared (🅰) and the
+    # regional indicators that flags are made of (🇦; a flag then reads as its country code).
+    | {chr(base + k): chr(ord("a") + k) for base in (0x1F150, 0x1F170, 0x1F1E6) for k in range(26)}
 )
 # Invisible characters that are not Cf: Hangul fillers, braille blank.
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")

@@ -36,6 +36,9 @@ OBFUSCATIONS = [
     ("ѕһіt", "shit"),  # Cyrillic dze, shha, byelorussian i
     ("ｆｕｃｋ", "fuck"),  # fullwidth
     ("𝐟𝐮𝐜𝐤", "fuck"),  # mathematical bold
+    ("🅵🆄🅲🅺", "fuck"),  # negative squared: no NFKC decomposition
+    ("🅢🅗🅘🅣", "shit"),  # negative circled
+    ("🇫🇺🇨🇰", "fuck"),  # regional indicators
     ("ꜰᴜᴄᴋ", "fuck"),  # small capitals
     ("f\u200buck", "fuck"),  # zero-width space
     ("f\u00adu\u200dck", "fuck"),  # soft hyphen, zero-width joiner
@@ -86,6 +89,7 @@ def test_numbers_and_prose_survive(text: str) -> None:
         ("so fuuuck it", "fuuck", "fuuuck"),
         ("ok ѕһіt!", "shit", "ѕһіt"),
         ("a ｆｕｃｋ b", "fuck", "ｆｕｃｋ"),
+        ("a 🅵🆄🅲🅺 b", "fuck", "🅵🆄🅲🅺"),
         ("x f\u200buck y", "fuck", "f\u200buck"),
         ("b.u.l.l.s.h.i.t.", "bullshit", "b.u.l.l.s.h.i.t"),
     ],
