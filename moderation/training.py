@@ -34,7 +34,7 @@ from .categories import CATEGORIES
 from .evaluation import choose_thresholds, engine_inputs, severe_hits
 from .features import mark
 
-VERSION = "news-2026.11.7"
+VERSION = "news-2026.11.8"
 K_FOLDS = 3
 DEV_NAME = " + ".join(datasets.DEV_FILES)
 DATASET_WEIGHTS: dict[str, float] = {
