@@ -149,13 +149,15 @@ def test_unknown_method_is_perspectives_404(client, key):
 
 def test_bad_body_is_perspectives_error(client, key):
     resp = client.post(f"{ANALYZE}?key={key}", json={"comment": {}})
-    assert resp.status_code == 422
+    assert resp.status_code == 400  # Perspective's status for INVALID_ARGUMENT, never 422
+    assert resp.get_json()["error"]["code"] == 400
     assert resp.get_json()["error"]["status"] == "INVALID_ARGUMENT"
 
 
-def test_text_over_the_cap_is_413(client, key):
+def test_text_over_the_cap_is_invalid_argument(client, key):
     resp = client.post(f"{ANALYZE}?key={key}", json=coral_analyze("a" * 5001))
-    assert resp.status_code == 413
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["status"] == "INVALID_ARGUMENT"
     assert "5000" in resp.get_json()["error"]["message"]
 
 
@@ -200,8 +202,8 @@ def test_suggestscore_refuses_bad_input(client, db_url, key):
     out_of_range = coral_suggest("hmm", toxic=True)
     out_of_range["attributeScores"]["TOXICITY"]["summaryScore"]["value"] = 3
     assert client.post(f"{SUGGEST}?key={key}", json=unsupported).status_code == 400
-    assert client.post(f"{SUGGEST}?key={key}", json=out_of_range).status_code == 422
+    assert client.post(f"{SUGGEST}?key={key}", json=out_of_range).status_code == 400
     surrogate = coral_suggest("lone \ud800", toxic=True)
-    assert client.post(f"{SUGGEST}?key={key}", json=surrogate).status_code == 422
+    assert client.post(f"{SUGGEST}?key={key}", json=surrogate).status_code == 400
     assert client.post(SUGGEST, json=coral_suggest("hmm", toxic=True)).status_code == 401
     assert labels(db_url) == []

@@ -114,6 +114,10 @@ def html_error(status: int, message: str) -> Response:
 
 def _json_error(status: int, code: str, message: str) -> Response:
     if request.path.startswith(PERSPECTIVE_PREFIX):
+        # Google's error model gives INVALID_ARGUMENT one HTTP status, 400: a Perspective client
+        # gets what Perspective sends for a malformed or oversized request, not 413 or 422.
+        if GRPC_STATUS.get(status) == "INVALID_ARGUMENT":
+            status = 400
         body: dict[str, Any] = {
             "error": {
                 "code": status,

@@ -278,8 +278,10 @@ def _op(
             "200": _json(ok),
             "400": {**err, "description": "bad input"},
             "401": {**err, "description": "missing, unknown or revoked key"},
-            "413": {**err, "description": "text over the length cap"},
-            "422": {**err, "description": "request does not match the schema"},
+            **({} if error == "PerspectiveError" else {  # Perspective: all of these are 400s
+                "413": {**err, "description": "text over the length cap"},
+                "422": {**err, "description": "request does not match the schema"},
+            }),
             "429": {**err, "description": "rate limited; see Retry-After"},
         },
     }
