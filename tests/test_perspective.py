@@ -154,10 +154,9 @@ def test_bad_body_is_perspectives_error(client, key):
     assert resp.get_json()["error"]["status"] == "INVALID_ARGUMENT"
 
 
-def test_text_over_the_cap_is_invalid_argument(client, key):
+def test_text_over_the_cap_is_413(client, key):
     resp = client.post(f"{ANALYZE}?key={key}", json=coral_analyze("a" * 5001))
-    assert resp.status_code == 400
-    assert resp.get_json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert resp.status_code == 413
     assert "5000" in resp.get_json()["error"]["message"]
 
 

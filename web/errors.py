@@ -114,9 +114,9 @@ def html_error(status: int, message: str) -> Response:
 
 def _json_error(status: int, code: str, message: str) -> Response:
     if request.path.startswith(PERSPECTIVE_PREFIX):
-        # Google's error model gives INVALID_ARGUMENT one HTTP status, 400: a Perspective client
-        # gets what Perspective sends for a malformed or oversized request, not 413 or 422.
-        if GRPC_STATUS.get(status) == "INVALID_ARGUMENT":
+        # Perspective answers a request that does not match its schema with 400 INVALID_ARGUMENT
+        # (Google's error model has no 422). Text over the cap stays 413, as on every API here.
+        if status == 422:
             status = 400
         body: dict[str, Any] = {
             "error": {

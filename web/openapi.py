@@ -278,8 +278,8 @@ def _op(
             "200": _json(ok),
             "400": {**err, "description": "bad input"},
             "401": {**err, "description": "missing, unknown or revoked key"},
-            **({} if error == "PerspectiveError" else {  # Perspective: all of these are 400s
-                "413": {**err, "description": "text over the length cap"},
+            "413": {**err, "description": "text over the length cap"},
+            **({} if error == "PerspectiveError" else {  # Perspective: a 400, as Google sends
                 "422": {**err, "description": "request does not match the schema"},
             }),
             "429": {**err, "description": "rate limited; see Retry-After"},
