@@ -94,3 +94,13 @@ def test_text_items_and_validation(db_url, tmp_path, key):
     image = {"input": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}
     assert http.post("/v1/moderations", json=image, headers=bearer(key)).status_code == 422
     assert http.post("/v1/moderations", json={}, headers=bearer(key)).status_code == 422
+
+
+def test_a_field_of_several_shapes_is_described_by_its_own_name(db_url, tmp_path, key):
+    http = make_app(db_url, tmp_path).test_client()
+    resp = http.post("/v1/moderations", json={"input": []}, headers=bearer(key))
+    assert resp.status_code == 422
+    assert resp.get_json()["message"] == (
+        "input: Input should be a valid string, or list should have at least 1 item after "
+        "validation, not 0"
+    )  # not pydantic's "input.function-after[encodable(), str]: …; input.list[union[…]]: …"

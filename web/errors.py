@@ -148,12 +148,27 @@ def _validation(exc: ValidationError) -> Response:
 
 
 def describe(exc: ValidationError) -> str:
-    """A short, human message naming each bad field (the input values are not echoed)."""
-    parts = []
+    """A short, human message naming each bad field (the input values are not echoed).
+
+    A field that accepts several shapes (``input``: a string or a list) fails once per shape;
+    its messages are joined with "or" under the field's own name, without pydantic's tags for
+    the shapes ("function-after[encodable(), str]", "TextInput")."""
+    by_field: dict[str, list[str]] = {}
     for err in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+        where = ".".join(str(p) for p in err["loc"] if not _shape_tag(p)) or "body"
+        messages = by_field.setdefault(where, [])
+        if err["msg"] not in messages:
+            messages.append(err["msg"])
+    return "; ".join(
+        f"{where}: " + ", or ".join([first, *(m[:1].lower() + m[1:] for m in rest)])
+        for where, (first, *rest) in by_field.items()
+    )
+
+
+def _shape_tag(part: int | str) -> bool:
+    """pydantic's name for one member of a union in an error's location: a type expression or a
+    model's class name (our fields are lower camelCase, Perspective's attributes upper case)."""
+    return isinstance(part, str) and ("[" in part or (part[:1].isupper() and not part.isupper()))
 
 
 def _http(exc: HTTPException) -> Response:
