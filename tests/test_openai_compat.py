@@ -76,14 +76,18 @@ def test_unmodelled_categories_are_zero(base_url, key):
 
 
 def test_openai_client_sees_401_for_a_wrong_key(base_url, key):
-    with pytest.raises(openai.AuthenticationError):
+    with pytest.raises(openai.AuthenticationError) as info:
         client(base_url, "mod_wrong").moderations.create(input="hi")
+    # the body is OpenAI's error object, so the client fills in code and type
+    assert (info.value.code, info.value.type) == ("unauthorized", "authentication_error")
+    assert info.value.body["message"] == "invalid or revoked API key"
 
 
 def test_openai_client_sees_413_over_the_cap(base_url, key):
     with pytest.raises(openai.APIStatusError) as info:
         client(base_url, key).moderations.create(input="a" * 5001)
     assert info.value.status_code == 413
+    assert (info.value.code, info.value.type) == ("text_too_long", "invalid_request_error")
 
 
 def test_text_items_and_validation(db_url, tmp_path, key):
@@ -100,7 +104,7 @@ def test_a_field_of_several_shapes_is_described_by_its_own_name(db_url, tmp_path
     http = make_app(db_url, tmp_path).test_client()
     resp = http.post("/v1/moderations", json={"input": []}, headers=bearer(key))
     assert resp.status_code == 422
-    assert resp.get_json()["message"] == (
+    assert resp.get_json()["error"]["message"] == (
         "input: Input should be a valid string, or list should have at least 1 item after "
         "validation, not 0"
     )  # not pydantic's "input.function-after[encodable(), str]: …; input.list[union[…]]: …"

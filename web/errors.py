@@ -2,9 +2,10 @@
 
 Domain errors (``moderation.errors``, ``moderation.storage.errors``), request validation errors
 (pydantic), werkzeug's HTTP errors and the web layer's own ``ApiError`` all end here. Under ``/api``
-and ``/v1`` (and the dashboard's ``*.json`` endpoints) the body is ``{"error": code, "message":
-text}``; under ``/v1alpha1`` it is Perspective's shape ``{"error": {"code": status, "message": text,
-"status": "INVALID_ARGUMENT"}}``. Every other path (the dashboard's pages and forms, the demo page)
+(and the dashboard's ``*.json`` endpoints) the body is ``{"error": code, "message": text}``; the
+drop-in APIs answer in the shape their clients parse: under ``/v1alpha1`` Perspective's ``{"error":
+{"code": status, "message": text, "status": "INVALID_ARGUMENT"}}``, under ``/v1`` OpenAI's
+``{"error": {"message": text, "type": "invalid_request_error", "param": null, "code": code}}``. Every other path (the dashboard's pages and forms, the demo page)
 gets a small HTML page, autoescaped and standalone (it touches neither the database nor the login,
 so it renders even when those are what failed). Bad input is a 4xx, never a 500.
 """
@@ -27,7 +28,8 @@ from moderation.storage.errors import Conflict, InvalidData, NotFound
 log = logging.getLogger("web.errors")
 
 PERSPECTIVE_PREFIX = "/v1alpha1"
-JSON_PREFIXES = ("/api/", "/v1/", PERSPECTIVE_PREFIX, "/metrics", "/healthz", "/readyz")
+OPENAI_PREFIX = "/v1/"
+JSON_PREFIXES = ("/api/", OPENAI_PREFIX, PERSPECTIVE_PREFIX, "/metrics", "/healthz", "/readyz")
 
 # Google's canonical status names, used in Perspective-shaped errors.
 GRPC_STATUS = {
@@ -125,11 +127,25 @@ def _json_error(status: int, code: str, message: str) -> Response:
                 "status": GRPC_STATUS.get(status, "UNKNOWN"),
             }
         }
+    elif request.path.startswith(OPENAI_PREFIX):
+        body = {"error": {"message": message, "type": _openai_type(status), "param": None,
+                          "code": code}}
     else:
         body = {"error": code, "message": message}
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _openai_type(status: int) -> str:
+    """OpenAI's error ``type`` for a status: its SDK reads ``code`` and ``type`` off the body."""
+    if status >= 500:
+        return "server_error"
+    if status == 429:
+        return "rate_limit_error"
+    if status in (401, 403):
+        return "authentication_error"
+    return "invalid_request_error"
 
 
 def _domain(exc: ModerationError) -> Response:

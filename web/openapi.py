@@ -94,6 +94,14 @@ def _response_schemas() -> dict[str, Any]:
             "required": ["decision", "scores", "matches", "reasons", "model_version"],
         },
         "Error": _object(error={"type": "string"}, message={"type": "string"}),
+        "OpenAIError": _object(
+            error=_object(
+                message={"type": "string"},
+                type={"type": "string"},
+                param={"type": ["string", "null"]},
+                code={"type": ["string", "null"]},
+            )
+        ),
         "PerspectiveError": _object(
             error=_object(
                 code={"type": "integer"}, message={"type": "string"}, status={"type": "string"}
@@ -178,7 +186,7 @@ def _moderation_paths() -> dict[str, Any]:
                 "ModerationRequest",
                 _ref("ModerationResponse"),
                 BEARER,
-                "Error",
+                "OpenAIError",
             )
         },
     }

@@ -66,6 +66,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path):
     assert perspective.get_json()["error"]["status"] == "UNAVAILABLE"
     openai = client.post("/v1/moderations", json={"input": "hi"}, headers=key)
     assert openai.status_code == 503 and openai.headers["Retry-After"]
+    assert openai.get_json()["error"]["type"] == "server_error"
     page = client.get("/dashboard/login")  # an HTML page that needs no database still works
     assert page.status_code == 200
 

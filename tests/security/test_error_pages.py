@@ -56,7 +56,7 @@ def test_the_dashboard_json_endpoints_keep_json_errors(moderator: FlaskClient) -
     ("path", "shape"),
     [
         ("/api/v1/nope", {"error": "not_found"}),
-        ("/v1/nope", {"error": "not_found"}),
+        ("/v1/nope", {"error": {"code": "not_found", "type": "invalid_request_error"}}),
         ("/v1alpha1/nope", {"error": {"code": 404, "status": "NOT_FOUND"}}),
     ],
 )
