@@ -219,7 +219,12 @@ def _require_dir(path: Path, flag: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moderation", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="moderation",
+        description="Self-hosted comment moderation: score comments; serve the widget, the APIs "
+        "and the dashboard; manage sites, keys, moderators and models. Every command reads the "
+        "same MODERATION_* environment variables (README.md, 'Configuration').",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("score", help="score JSON Lines {id, text} from stdin")
