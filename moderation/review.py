@@ -197,9 +197,16 @@ def _overturns(session: Session) -> dict[str, dict[str, float]]:
     return out
 
 
-def top_category(scores: Mapping[str, Any] | None) -> str | None:
-    """The category with the highest score, or None without scores."""
+def top_category(
+    scores: Mapping[str, Any] | None, thresholds: Mapping[str, Thresholds] | None = None
+) -> str | None:
+    """The category with the highest score, or None without scores. With ``thresholds``, the
+    one furthest past its own review threshold: personal 0.12 over a bar of 0.09 weighs more
+    than derogatory 0.14 under a bar of 0.17 (the reason a moderator would reject for)."""
     known = {c: float(scores[c]) for c in CATEGORIES if scores and c in scores}
+    if thresholds:
+        known = {c: v / max(thresholds[c].review_at, 1e-6) for c, v in known.items()
+                 if c in thresholds}
     return max(known, key=lambda c: known[c]) if known else None
 
 

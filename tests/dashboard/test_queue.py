@@ -4,7 +4,9 @@ import re
 
 import pytest
 
+from moderation.policy import Thresholds
 from moderation.queue import Segment, highlight
+from moderation.review import top_category
 
 from ..dashboard_support import XSS, seed
 
@@ -68,6 +70,23 @@ def test_card_shows_scores_reasons_thread_and_author_history(app, client):
     assert 'href="https://news.example/a"' in html and "An article" in html
     assert "1 published, 1 rejected, 1 pending" in html
     assert "old two" in html
+
+
+def test_suggested_reason_is_the_category_furthest_past_its_own_threshold():
+    bars = {"obscene": Thresholds(0.10, 0.9), "personal": Thresholds(0.09, 0.9),
+            "derogatory": Thresholds(0.17, 0.9)}
+    scores = {"obscene": 0.02, "personal": 0.12, "derogatory": 0.14}
+    assert top_category(scores) == "derogatory"  # the highest score, under its bar
+    assert top_category(scores, bars) == "personal"  # the one that held the comment
+    assert top_category(None, bars) is None
+
+
+def test_card_preselects_the_reason_that_held_the_comment(app, client):
+    # the test app's bars: obscene 0.50, personal 0.40; obscene scores higher, under its bar
+    cid = seed(app, "held", scores=scores(obscene=0.48, personal=0.45))
+    html = client.get("/dashboard/").get_data(as_text=True)
+    select = re.search(rf'<select name="reason-{cid}".*?</select>', html, re.DOTALL).group()
+    assert '<option value="personal attack" selected>' in select
 
 
 def test_matches_and_phrases_are_highlighted():

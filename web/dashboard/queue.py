@@ -46,7 +46,8 @@ def _render(kind: str) -> str:
     status, default, title = LISTS[kind]
     query = parse_query(status, request.args, default)
     session = db.get_session()
-    page = queue.find(session, query, base_thresholds())
+    thresholds = base_thresholds()
+    page = queue.find(session, query, thresholds)
     return render_template(
         "dashboard/queue.html",
         kind=kind,
@@ -56,7 +57,7 @@ def _render(kind: str) -> str:
         filters=filter_args(),
         sites=sites.list_sites(session),
         reasons=REJECT_REASONS,
-        suggested=lambda c: SUGGESTED_REASON.get(top_category(c.scores) or "", "other"),
+        suggested=lambda c: SUGGESTED_REASON.get(top_category(c.scores, thresholds) or "", "other"),
         undo_events=pending_undo(),
         orders=list(queue.Order),
         reason_kinds=list(queue.ReasonKind),
