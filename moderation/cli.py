@@ -158,6 +158,23 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a reader's comments (by author or id), their audit events and training labels."""
+    from .storage import sites, transaction
+    from .storage.erasure import erase
+
+    with transaction(_migrated_sessions()) as session:
+        site = sites.get_site(session, args.site)
+        done = erase(session, site, author=args.author, ids=args.comment, dry_run=args.dry_run)
+        verb = "would erase" if args.dry_run else "erased"
+        print(f"{site.slug}: {verb} {done.comments} comment(s), {done.events} audit event(s) and "
+              f"{done.labels} training label(s)")
+        if done.comments and not args.dry_run:
+            print("Models trained before keep what they learnt; the next retraining will not "
+                  "see these comments.")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run an RQ worker for retrain jobs (needs MODERATION_REDIS_URL)."""
     from .jobs import work
@@ -285,6 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rescore", help="re-score the pending queue with the serving model")
     p.add_argument("--site", default=None, help="default: every site")
     p.set_defaults(handler=cmd_rescore)
+
+    p = sub.add_parser("erase", help="erase a reader's comments (an erasure request)")
+    p.add_argument("--site", required=True)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--author", help="every comment under this exact author name")
+    who.add_argument("--comment", type=int, action="append", default=[], metavar="ID",
+                     help="a comment id (repeatable)")
+    p.add_argument("--dry-run", action="store_true", help="count, erase nothing")
+    p.set_defaults(handler=cmd_erase)
 
     p = sub.add_parser("worker", help="run retrain jobs from the RQ queue (MODERATION_REDIS_URL)")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")

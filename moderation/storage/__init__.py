@@ -3,7 +3,8 @@
 Query functions take a ``Session`` first and never commit: the caller owns the transaction
 (``with transaction(factory) as session: ...``). Modules: ``engine`` (engines, sessions),
 ``migrate`` (Alembic, from code), ``schema`` (tables), ``sites``, ``threads``, ``comments``,
-``events``, ``moderators``, ``apikeys``, ``labels``, ``model_versions``, ``retrain_jobs``; errors in ``storage.errors``.
+``events``, ``moderators``, ``apikeys``, ``labels``, ``model_versions``, ``retrain_jobs``,
+``erasure``; errors in ``storage.errors``.
 """
 
 from __future__ import annotations
