@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy.orm import Session
 
 from .fields import MAX_ID, Text, encodable
-from .policy import Decision, Verdict
+from .policy import Decision, Verdict, reader_reasons
 from .storage import Comment, CommentStatus, Site, Thread
 from .storage import comments as comment_store
 from .storage import threads as thread_store
@@ -88,7 +88,7 @@ class Outcome:
         """The response body: id and status, plus reasons and a message when rejected."""
         body: dict[str, Any] = {"id": self.comment_id, "status": str(self.status)}
         if self.status is CommentStatus.REJECTED:
-            body["reasons"] = list(self.reasons)
+            body["reasons"] = list(reader_reasons(self.reasons))
             body["message"] = REJECTED_MESSAGE
         return body
 

@@ -18,6 +18,7 @@ their own; they are reported and highlighted, and the classifier weighs them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -165,6 +166,36 @@ def hold_if_quoted(
         return verdict
     held = tuple(f"{r}, {QUOTED}" for r in reasons)
     return Decision.REVIEW, held + tuple(r for r in own_words[1] if r not in held)
+
+
+# What a rejected author is told, per category: the site rule in plain words, not a score.
+READER_SCORE_REASON: Mapping[str, str] = {
+    "obscene": "It reads as obscene or vulgar",
+    "personal": "It reads as a personal attack",
+    "derogatory": "It reads as demeaning a group of people",
+}
+READER_WORD_REASON: Mapping[str, str] = {
+    "obscene": "an obscene word", "personal": "an insult", "derogatory": "a slur",
+}
+_WORD_REASON = re.compile(r'(obscene|personal|derogatory) word "(.*)"', re.DOTALL)
+_SCORE_REASON = re.compile(r"(obscene|personal|derogatory) [0-9.]+ ≥ [0-9.]+")
+
+
+def reader_reasons(reasons: Sequence[str]) -> tuple[str, ...]:
+    """``decide``'s reasons for a rejection, as the author reads them: 'It uses an obscene word:
+    "sh1t"', 'It reads as a personal attack'. A category named by a word is not repeated as a
+    score; a reason of another shape is kept as it is."""
+    worded = {m.group(1) for r in reasons if (m := _WORD_REASON.fullmatch(r))}
+    out = []
+    for r in reasons:
+        if m := _WORD_REASON.fullmatch(r):
+            out.append(f'It uses {READER_WORD_REASON[m.group(1)]}: "{m.group(2)}"')
+        elif m := _SCORE_REASON.fullmatch(r):
+            if m.group(1) not in worded:
+                out.append(READER_SCORE_REASON[m.group(1)])
+        else:
+            out.append(r)
+    return tuple(dict.fromkeys(out))
 
 
 def _unique_terms(matches: Sequence[Match]) -> list[Match]:

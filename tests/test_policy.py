@@ -3,7 +3,7 @@
 import pytest
 
 from moderation.categories import Category
-from moderation.policy import Decision, Policy, Thresholds, decide
+from moderation.policy import Decision, Policy, Thresholds, decide, reader_reasons
 from moderation.wordlist import Match, Severity
 
 POLICY = Policy(
@@ -45,6 +45,21 @@ def test_decision_table(s, matches, expected):
 def test_reasons_are_human():
     _, reasons = decide(scores(p=0.91), [match("sh1t", Severity.SEVERE)], POLICY)
     assert reasons == ('obscene word "sh1t"', "personal 0.91 ≥ 0.80")
+
+
+def test_the_author_reads_the_rule_not_the_scores():
+    _, reasons = decide(
+        scores(o=0.95, p=0.91, d=0.8),
+        [match("sh1t", Severity.SEVERE), match("kike", Severity.SEVERE, "derogatory")],
+        POLICY,
+    )
+    assert reader_reasons(reasons) == (
+        'It uses an obscene word: "sh1t"',
+        'It uses a slur: "kike"',
+        "It reads as a personal attack",  # obscene and derogatory are named by their words
+    )
+    assert reader_reasons(("derogatory 0.71 ≥ 0.70",)) == ("It reads as demeaning a group of people",)
+    assert reader_reasons(("something else",)) == ("something else",)
 
 
 def test_one_reason_per_distinct_word():

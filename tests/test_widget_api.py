@@ -19,7 +19,14 @@ from moderation.settings import Settings
 from moderation.storage import Comment, CommentStatus, make_engine, sites
 from web import db
 
-from .widget_support import HOLD, REJECT, REJECT_REASON, SITE_ORIGIN, dispose, make_app
+from .widget_support import (
+    HOLD,
+    READER_REJECT_REASON,
+    REJECT,
+    SITE_ORIGIN,
+    dispose,
+    make_app,
+)
 
 URL = "/api/v1/sites/default/threads/article-1/comments"
 EMBED_TAG = '<script src="/embed.js" data-site="default" data-thread="demo-article" async></script>'
@@ -74,7 +81,7 @@ def test_rejected_comment_says_why_and_is_stored(app: Flask, client: FlaskClient
     resp = post(client, f"Nasty {REJECT}")
     assert resp.status_code == 422
     body = resp.get_json()
-    assert body["status"] == "rejected" and body["reasons"] == [REJECT_REASON]
+    assert body["status"] == "rejected" and body["reasons"] == [READER_REJECT_REASON]
     assert "rephrase" in body["message"]
     assert client.get(URL).get_json()["comments"] == []
     [row] = stored(app)

@@ -17,6 +17,7 @@ from web import create_app, db
 HOLD = "[hold]"  # a text containing this is held for review by the fake scorer
 REJECT = "[reject]"  # …and this one is rejected
 REJECT_REASON = "personal 0.95 ≥ 0.90"
+READER_REJECT_REASON = "It reads as a personal attack"  # what the author is shown for it
 MAX_LENGTH = 5000
 SITE_ORIGIN = "https://news.example"
 NO_LIMITS = "10000/minute"

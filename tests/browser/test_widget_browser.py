@@ -11,7 +11,7 @@ from sqlalchemy import select
 from moderation.storage import Comment
 from web import db
 
-from ..widget_support import HOLD, REJECT, REJECT_REASON
+from ..widget_support import HOLD, READER_REJECT_REASON, REJECT
 from .conftest import LiveServer, PageLog
 
 pytestmark = pytest.mark.browser
@@ -81,7 +81,7 @@ def test_rejected_comment_shows_reasons_and_keeps_the_text(
     write(page, "Cy", draft)
     region = status(page, "rejected")
     assert "not published" in region.inner_text()
-    assert region.locator(".mw-reasons li").all_inner_texts() == [REJECT_REASON]
+    assert region.locator(".mw-reasons li").all_inner_texts() == [READER_REJECT_REASON]
     assert status_has_focus(page)
     assert page.get_by_label("Comment", exact=True).input_value() == draft
     assert page.get_by_label("Name", exact=True).input_value() == "Cy"
