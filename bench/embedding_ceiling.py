@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import torch
+from public_ceiling import olid_cut_off, olid_off  # bench/public_ceiling.py, same directory
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import cross_val_predict
@@ -45,19 +46,12 @@ TASKS = {"olid": ("olid-train", "olid-test", 1.0), "jigsaw": ("jigsaw", "jigsaw-
 
 
 def labels(task: str, ds: datasets.LabelledSet) -> np.ndarray:
-    return np.array([a == "OFF" for a in ds.meta["a"]] if task == "olid"
-                    else [t == 1 for t in ds.meta["toxic"]])
-
-
-def cut_off(oof: np.ndarray, y: np.ndarray) -> float:
-    """public_ceiling's OLID cut-off: the quantile of the out-of-fold scores with the best F1."""
-    grid = np.quantile(oof, np.linspace(0.3, 0.9, 61))
-    return float(grid[int(np.argmax([f1_score(y, oof >= g, average="macro") for g in grid]))])
+    return olid_off(ds) if task == "olid" else np.array([t == 1 for t in ds.meta["toxic"]])
 
 
 def figure(task: str, oof: np.ndarray, y: np.ndarray, z: np.ndarray, yt: np.ndarray) -> float:
     if task == "olid":
-        return float(f1_score(yt, z >= cut_off(oof, y), average="macro"))
+        return float(f1_score(yt, z >= olid_cut_off(oof, y), average="macro"))
     return float(roc_auc_score(yt, z))
 
 

@@ -44,15 +44,24 @@ def jigsaw(data: Path) -> float:
 def olid(data: Path) -> float:
     train = next(s for s in datasets.public_training_sets(data) if s.name == "olid-train")
     test = next(s for s in datasets.public_evaluation_sets(data) if s.name.startswith("olid"))
-    y = np.array([a == "OFF" for a in train.meta["a"]])
+    y = olid_off(train)
     union, x, head = fit(train.texts, y, C=1.0)
     # the cut-off is chosen out-of-fold on the training rows, as the bundled model's is
     oof = cross_val_predict(LogisticRegression(C=1.0, solver="liblinear", max_iter=1000), x, y,
                             cv=3, method="decision_function")
-    grid = np.quantile(oof, np.linspace(0.3, 0.9, 61))
-    cut = grid[int(np.argmax([f1_score(y, oof >= g, average="macro") for g in grid]))]
     z = head.decision_function(union.transform(prepare(test.texts)))
-    return f1_score(np.array([a == "OFF" for a in test.meta["a"]]), z >= cut, average="macro")
+    return f1_score(olid_off(test), z >= olid_cut_off(oof, y), average="macro")
+
+
+def olid_off(ds: datasets.LabelledSet) -> np.ndarray:
+    """OLID's level-A label as booleans: OFF (offensive) or NOT."""
+    return np.array([a == "OFF" for a in ds.meta["a"]])
+
+
+def olid_cut_off(oof: np.ndarray, y: np.ndarray) -> float:
+    """The quantile of the out-of-fold scores whose cut gives the best OFF-vs-NOT macro-F1."""
+    grid = np.quantile(oof, np.linspace(0.3, 0.9, 61))
+    return float(grid[int(np.argmax([f1_score(y, oof >= g, average="macro") for g in grid]))])
 
 
 def main() -> None:

@@ -189,7 +189,10 @@ _THREAT = re.compile(
     r"(?:them|em|all of them|every one of them)(?: all)?\b|"
     r"coming for (?:you|u)|see you in the car park|meet you outside|sleep with one eye open|"
     r"look(?:ing)? over (?:your|his|her) shoulder|accidents happen|your days are numbered|"
-    r"you have been warned|last warning|kys|(?:go|just|pls|please|should|gonna) (?:kill|hang|shoot) (?:yourself|urself|ur self|yourselves)|"
+    r"you have been warned|last warning|"
+    # telling someone to kill themselves
+    r"kys|(?:go|just|pls|please|should|gonna) (?:kill|hang|shoot) "
+    r"(?:yourself|urself|ur self|yourselves)|"
     # generic threat shapes: paying for it, deserving harm, "someone should", being found
     r"(?:you|u|he|she|they)(?:'ll|ll| will| are going to| are gonna| re gonna| is going to) "
     r"(?:pay|suffer|bleed|be sorry|get hurt|get what)|"

@@ -197,6 +197,11 @@ def _overturns(session: Session) -> dict[str, dict[str, float]]:
     return out
 
 
+def suggested_reason(scores: Mapping[str, Any] | None, thresholds: Mapping[str, Thresholds]) -> str:
+    """The rejection reason a held card offers first: that of ``top_category``, else "other"."""
+    return SUGGESTED_REASON.get(top_category(scores, thresholds) or "", "other")
+
+
 def top_category(
     scores: Mapping[str, Any] | None, thresholds: Mapping[str, Thresholds] | None = None
 ) -> str | None:

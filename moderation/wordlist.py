@@ -212,12 +212,12 @@ class WordList:
         digits, masks or apostrophes, one holding "fuck", or one that folding shortened
         (stretched or spaced letters). Any other token fails every lookup, so skipping it skips
         the per-token work for most of a comment's words."""
-        keys, starts, ends = self._scan_starts, folded.starts, folded.ends
+        keys = self._scan_starts
         # ASCII text that kept its length lost nothing in folding: no token was shortened
         may_shorten = not (len(folded.text) == len(folded.original) and folded.original.isascii())
         return [i for i, t in enumerate(words)
                 if t in keys or not t.isalpha() or "fuck" in t
-                or (may_shorten and ends[toks[i].end() - 1] - starts[toks[i].start()] > len(t))]
+                or (may_shorten and _shortened(folded, toks[i].start(), toks[i].end()))]
 
     def _clean(self, folded: Folded) -> bool:
         """Fast path: no token can start a match (set operations in C, little per-token Python)."""
@@ -300,7 +300,7 @@ class WordList:
                 return entry
         if "fuck" in tok:  # no English word contains it: "fuckery", "fuckwittery"
             return self._single.get("fuck")
-        if folded.ends[end - 1] - folded.starts[start] > end - start:
+        if _shortened(folded, start, end):
             return self._disguised(_unsqueeze(tok, start, folded))
         return None
 
@@ -310,8 +310,7 @@ class WordList:
         into one token, "ashit". The word after the letter is looked up when the whole token
         matched nothing, and the match then starts after it; it also starts after it when both
         match and the word after is no milder ("a f u c k i n g" is shown without the "a ")."""
-        if (tok[0] not in "ai" or len(tok) < 4
-                or folded.ends[end - 1] - folded.starts[start] <= end - start):  # not spaced out
+        if tok[0] not in "ai" or len(tok) < 4 or not _shortened(folded, start, end):
             return entry, start
         rest = self._lookup(tok[1:], start + 1, end, folded)
         if rest is not None and (entry is None or rest.severity is entry.severity
@@ -351,6 +350,11 @@ def _split_word(wl: WordList, words: list[str], k: int) -> bool:
     if joined in wl._single:
         return True
     return k + 2 < len(words) and joined in wl._prefixes and joined + words[k + 2] in wl._single
+
+
+def _shortened(folded: Folded, start: int, end: int) -> bool:
+    """Did folding shorten the folded token [start, end) (spaced or stretched letters)?"""
+    return folded.ends[end - 1] - folded.starts[start] > end - start
 
 
 def _unstretched(folded: Folded) -> bool:

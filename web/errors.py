@@ -5,9 +5,10 @@ Domain errors (``moderation.errors``, ``moderation.storage.errors``), request va
 (and the dashboard's ``*.json`` endpoints) the body is ``{"error": code, "message": text}``; the
 drop-in APIs answer in the shape their clients parse: under ``/v1alpha1`` Perspective's ``{"error":
 {"code": status, "message": text, "status": "INVALID_ARGUMENT"}}``, under ``/v1`` OpenAI's
-``{"error": {"message": text, "type": "invalid_request_error", "param": null, "code": code}}``. Every other path (the dashboard's pages and forms, the demo page)
-gets a small HTML page, autoescaped and standalone (it touches neither the database nor the login,
-so it renders even when those are what failed). Bad input is a 4xx, never a 500.
+``{"error": {"message": text, "type": "invalid_request_error", "param": null, "code": code}}``.
+Every other path (the dashboard's pages and forms, the demo page) gets a small HTML page,
+autoescaped and standalone (it touches neither the database nor the login, so it renders even when
+those are what failed). Bad input is a 4xx, never a 500.
 """
 
 from __future__ import annotations

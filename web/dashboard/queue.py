@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from moderation import queue
-from moderation.review import REJECT_REASONS, SUGGESTED_REASON, top_category
+from moderation.review import REJECT_REASONS, suggested_reason
 from moderation.storage import CommentStatus, sites
 
 from .. import db
@@ -57,7 +57,7 @@ def _render(kind: str) -> str:
         filters=filter_args(),
         sites=sites.list_sites(session),
         reasons=REJECT_REASONS,
-        suggested=lambda c: SUGGESTED_REASON.get(top_category(c.scores, thresholds) or "", "other"),
+        suggested=lambda c: suggested_reason(c.scores, thresholds),
         undo_events=pending_undo(),
         orders=list(queue.Order),
         reason_kinds=list(queue.ReasonKind),
